@@ -6,8 +6,11 @@
 
 #include <boost/json.hpp>
 
+#include <algorithm>
 #include <cstdlib>
+#include <tuple>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 namespace ferry::host {
@@ -105,8 +108,11 @@ public:
         problems_.push_back(source_.at(ptr, std::move(message), std::move(hint), at_key));
     }
 
+    // Schema problems, less those at values whose ${...} could not be resolved (already reported).
     void report(const std::vector<schema_problem>& found) {
-        for (const auto& p : found) problem(p.pointer, p.message, p.hint, p.at_key);
+        for (const auto& p : found) {
+            if (unresolved_.count(p.pointer) == 0) problem(p.pointer, p.message, p.hint, p.at_key);
+        }
     }
 
     // Validates one config object against a plugin's schema, and refuses secrets written inline.
@@ -194,6 +200,13 @@ public:
 
 private:
     std::string resolve(std::string_view text, const std::string& ptr, const fs::path& base) {
+        size_t problems_before = problems_.size();
+        std::string out = substitute(text, ptr, base);
+        if (problems_.size() != problems_before) unresolved_.insert(ptr);
+        return out;
+    }
+
+    std::string substitute(std::string_view text, const std::string& ptr, const fs::path& base) {
         std::string out;
         size_t pos = 0;
         while (pos < text.size()) {
@@ -251,6 +264,7 @@ private:
     const json_source& source_;
     plugin_registry& registry_;
     std::vector<diagnostic>& problems_;
+    std::set<std::string> unresolved_;
 };
 
 }  // namespace
@@ -480,6 +494,9 @@ manifest_result load_manifest_text(std::string text, const fs::path& path, plugi
         }
     }
 
+    std::stable_sort(problems.begin(), problems.end(), [](const diagnostic& a, const diagnostic& b) {
+        return std::tie(a.line, a.column) < std::tie(b.line, b.column);
+    });
     if (problems.empty()) result.value = std::move(m);
     return result;
 }

@@ -1,0 +1,184 @@
+// testkit: a well-behaved plugin written with the C++ SDK, for the host's tests and benchmarks.
+// Each component does one predictable thing so a test can assert exactly what crossed the ABI.
+#include <ferry/plugin.hpp>
+
+#include <boost/json.hpp>
+
+#include <map>
+#include <mutex>
+#include <string>
+
+namespace {
+
+namespace json = boost::json;
+namespace sdk = ferry::sdk;
+
+json::object parse_object(std::string_view text) {
+    json::value v = json::parse(text);
+    return v.is_object() ? v.as_object() : json::object();
+}
+
+// Emits each record unchanged.
+struct echo : sdk::transform {
+    static constexpr const char* name = "echo";
+    static constexpr const char* description = "Emits each record unchanged";
+    static constexpr const char* streams[] = {"*"};
+    explicit echo(const sdk::create_args&) {}
+    void process(const sdk::record& in, sdk::call& out) { out.emit(in); }
+};
+
+// Emits `copies` records per input, keyed "<key>#<n>".
+struct split : sdk::transform {
+    static constexpr const char* name = "split";
+    static constexpr const char* description = "Emits several records per input";
+    static constexpr const char* streams[] = {"order", "customer"};
+    static constexpr const char* config_schema = R"({
+        "type": "object",
+        "properties": {"copies": {"type": "integer", "minimum": 0, "maximum": 100, "description": "records per input"}},
+        "required": ["copies"],
+        "additionalProperties": false
+    })";
+    explicit split(const sdk::create_args& args) : copies(parse_object(args.config).at("copies").to_number<int>()) {}
+    void process(const sdk::record& in, sdk::call& out) {
+        for (int i = 0; i < copies; ++i) {
+            std::string key = std::string(in.key) + "#" + std::to_string(i);
+            sdk::record r;
+            r.key = key;
+            r.payload = in.payload;
+            out.emit(r);  // stream, version and meta inherited from the input
+        }
+    }
+    int copies;
+};
+
+// Fails in the configured way, to test how statuses and exceptions cross the boundary.
+struct fail : sdk::transform {
+    static constexpr const char* name = "fail";
+    static constexpr const char* description = "Fails every record as configured";
+    static constexpr const char* streams[] = {"*"};
+    static constexpr const char* config_schema = R"({
+        "type": "object",
+        "properties": {
+            "status": {"enum": ["retry", "throttled", "reject", "fatal", "unexpected", "unknown"]},
+            "message": {"type": "string"},
+            "delay_ms": {"type": "integer", "minimum": 0}
+        },
+        "required": ["status"],
+        "additionalProperties": false
+    })";
+    explicit fail(const sdk::create_args& args) {
+        json::object config = parse_object(args.config);
+        status = json::value_to<std::string>(config.at("status"));
+        if (auto* m = config.if_contains("message")) message = json::value_to<std::string>(*m);
+        if (auto* d = config.if_contains("delay_ms")) delay_ms = d->to_number<uint64_t>();
+    }
+    void process(const sdk::record&, sdk::call&) {
+        if (status == "retry") throw sdk::retry_error(message, delay_ms);
+        if (status == "throttled") throw sdk::throttled_error(message, delay_ms);
+        if (status == "reject") throw sdk::reject_error(message);
+        if (status == "fatal") throw sdk::fatal_error(message);
+        if (status == "unexpected") throw std::runtime_error(message);
+        throw 42;  // not even an exception type
+    }
+    std::string status;
+    std::string message = "configured to fail";
+    uint64_t delay_ms = 0;
+};
+
+// Remembers what it was given, per process; finds earlier writes by idempotency key.
+struct memory_sink : sdk::sink {
+    static constexpr const char* name = "memory";
+    static constexpr const char* description = "Keeps written records in memory";
+    static constexpr const char* streams[] = {"order", "customer"};
+    static constexpr uint32_t capabilities = FERRY_CAP_LOOKUP;
+    explicit memory_sink(const sdk::create_args& args) : context(args.context) {}
+    void write(const sdk::delivery& d, sdk::call& out) {
+        std::lock_guard lock(mutex);
+        std::string id = "mem-" + std::to_string(written.size() + 1);
+        written.emplace(std::string(d.idempotency_key), id);
+        out.set_target_id(id);
+        context.counter_add("writes");
+    }
+    void lookup(const sdk::delivery& d, sdk::call& out) {
+        std::lock_guard lock(mutex);
+        if (auto it = written.find(std::string(d.idempotency_key)); it != written.end()) out.set_target_id(it->second);
+    }
+    sdk::context context;
+    std::mutex mutex;
+    std::map<std::string, std::string> written;
+};
+
+// Polls `count` synthetic orders after the cursor; accepts webhooks signed "good".
+struct ticker : sdk::source {
+    static constexpr const char* name = "ticker";
+    static constexpr const char* description = "Synthetic orders by poll or webhook";
+    static constexpr const char* streams[] = {"order"};
+    static constexpr uint32_t capabilities = FERRY_CAP_POLL | FERRY_CAP_WEBHOOK;
+    static constexpr const char* config_schema = R"({
+        "type": "object",
+        "properties": {"count": {"type": "integer", "minimum": 1, "maximum": 1000}},
+        "additionalProperties": false
+    })";
+    explicit ticker(const sdk::create_args& args) {
+        if (auto* c = parse_object(args.config).if_contains("count")) count = c->to_number<int>();
+    }
+    void poll(std::string_view cursor, sdk::call& out) {
+        int start = cursor.empty() ? 0 : std::stoi(std::string(cursor));
+        for (int i = start + 1; i <= start + count; ++i) {
+            std::string key = "ticker:" + std::to_string(i);
+            std::string payload = R"({"id":)" + std::to_string(i) + "}";
+            sdk::record r;
+            r.stream = "order";
+            r.key = key;
+            r.version = i;
+            r.payload = payload;
+            out.emit(r);
+        }
+        out.set_cursor(std::to_string(start + count));
+    }
+    void webhook(const sdk::webhook_request& request, sdk::call& out) {
+        if (request.header("X-Test-Signature") != std::optional<std::string_view>("good")) {
+            throw sdk::unauthorized_error("signature mismatch");
+        }
+        json::error_code ec;
+        json::value body = json::parse(request.body(), ec);
+        if (ec || !body.is_object() || !body.as_object().contains("id")) throw sdk::reject_error("body is not an order");
+        std::string key = "ticker:" + json::serialize(body.as_object().at("id"));
+        sdk::record r;
+        r.stream = "order";
+        r.key = key;
+        r.version = 1;
+        r.payload = request.body();
+        if (auto event = request.header("X-Test-Event-Id")) r.event_id = *event;
+        out.emit(r);
+    }
+    int count = 3;
+};
+
+struct testkit_plugin {
+    static constexpr const char* name = "testkit";
+    static constexpr const char* version = "1.0.0";
+    static constexpr const char* description = "Predictable components for ferry's own tests";
+    static constexpr const char* connection_schema = R"({
+        "type": "object",
+        "properties": {
+            "endpoint": {"type": "string", "pattern": "^https?://", "description": "base URL of the service"},
+            "token": {"type": "string", "secret": true, "minLength": 8, "description": "API token"},
+            "mode": {"enum": ["fast", "safe"]},
+            "retries": {"type": "integer", "minimum": 0, "maximum": 10},
+            "tags": {"type": "array", "items": {"type": "string"}, "maxItems": 3},
+            "limits": {
+                "type": "object",
+                "properties": {"per_second": {"type": "number", "exclusiveMinimum": 0}},
+                "additionalProperties": false
+            }
+        },
+        "required": ["endpoint", "token"],
+        "additionalProperties": false
+    })";
+    using components = sdk::components<echo, split, fail, memory_sink, ticker>;
+};
+
+}  // namespace
+
+FERRY_PLUGIN(testkit_plugin)

@@ -3,6 +3,7 @@
 
 #include <boost/json.hpp>
 #include <map>
+#include <sstream>
 #include <gtest/gtest.h>
 
 using ferry::test::run_ferry;
@@ -128,6 +129,28 @@ TEST(cli, transform_runs_a_component_on_a_record) {
     auto not_transform = run_ferry("transform testkit.memory --plugin-path " + testkit_dir, "{}");
     EXPECT_EQ(not_transform.exit_code, 2);
     EXPECT_NE(not_transform.err.find("is a sink, not a transform"), std::string::npos);
+}
+
+}  // namespace
+
+namespace {
+
+TEST(cli, logs_one_json_object_per_line_on_request) {
+    temp_dir dir;
+    auto file = dir.write("m.json", R"({"ferry": 1, "pipelines": {}})");
+    auto result = run_ferry("--log-format json validate " + file.string() + " --plugin-path " + broken_dir);
+    EXPECT_EQ(result.exit_code, 2);
+    size_t warnings = 0;
+    std::istringstream lines(result.err);
+    for (std::string line; std::getline(lines, line);) {
+        if (line.empty() || line[0] != '{') continue;  // the problem report itself is plain text
+        json::object entry = json::parse(line).as_object();
+        EXPECT_EQ(entry.at("level"), "warning");
+        EXPECT_TRUE(entry.contains("time"));
+        EXPECT_EQ(std::string(entry.at("msg").as_string()).rfind("plugin not loaded: " + broken_dir, 0), 0u);
+        ++warnings;
+    }
+    EXPECT_EQ(warnings, 11u) << result.err;
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include "plugin/instance.hpp"
 #include "plugin/registry.hpp"
 #include "services/host_api.hpp"
+#include "services/logging.hpp"
 
 #include <boost/json.hpp>
 
@@ -144,6 +145,7 @@ int command_validate(const fs::path& manifest_path, const std::vector<fs::path>&
     host_services services;
     plugin_registry registry(services);
     manifest_result result = load_manifest(manifest_path, registry, plugin_paths);
+    for (const auto& failure : registry.failures()) log_warn("plugin not loaded: " + failure.line());
     if (!result.value) {
         for (const auto& d : result.problems) err << d.format() << "\n";
         err << manifest_path.string() << ": " << result.problems.size() << " problem"

@@ -1,0 +1,144 @@
+// The durable store behind the engine: journal (which is also the queue), ID map, per-connection
+// state and cursors, dead letters, the API call log and runs. One interface; SQLite is the engine
+// today. Nothing SQLite-specific appears here, so a PostgreSQL engine can follow.
+#pragma once
+
+#include "services/host_api.hpp"
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace ferry::host {
+
+// Where a journalled record came from.
+enum class record_origin { webhook, poll, follow_up, replay, dead_letter_retry };
+std::string_view origin_name(record_origin origin);
+
+enum class record_state { pending = 0, done = 1, dead = 2, skipped = 3 };
+std::string_view state_name(record_state state);
+
+struct append_item {
+    std::string pipeline;
+    owned_record record;
+    record_origin origin = record_origin::webhook;
+};
+
+// A source cursor stored in the same transaction as the records that advance it.
+struct cursor_update {
+    std::string connection;
+    std::string key;
+    std::string value;
+};
+
+struct journal_entry {
+    int64_t id = 0;
+    std::string pipeline;
+    owned_record record;
+    record_origin origin = record_origin::webhook;
+    int64_t received_ms = 0;
+    record_state state = record_state::pending;
+    uint32_t attempts = 0;
+    int64_t next_attempt_ms = 0;
+    std::string last_error;
+    std::string target_id;
+};
+
+struct dead_letter {
+    journal_entry entry;
+    std::string reason;
+    std::string step;   // the component that failed, e.g. "syspro.order"
+    std::string trace;  // one line per attempt
+    int64_t created_ms = 0;
+    std::optional<std::string> edited_payload;
+};
+
+struct api_call {
+    std::string connection;
+    std::string method;
+    std::string url;  // query secrets already redacted
+    int status = 0;
+    double latency_ms = 0;
+    std::string request_body;   // redacted, truncated
+    std::string response_body;  // redacted, truncated
+    std::string error;
+    int64_t at_ms = 0;
+};
+
+struct pipeline_counts {
+    uint64_t pending = 0;
+    uint64_t done = 0;
+    uint64_t dead = 0;
+    uint64_t skipped = 0;
+    int64_t oldest_pending_ms = 0;  // received time of the oldest pending record; 0 if none
+};
+
+// Thrown when the store cannot do what was asked (disk full, corrupt file, locked): the caller
+// answers 503 or stops, and nothing is half-written.
+class store_error : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+class store {
+public:
+    virtual ~store() = default;
+
+    // Journals and queues records durably, with an optional cursor update, in one transaction.
+    // A record whose (pipeline, event_id) was journalled before is dropped: its id is 0.
+    virtual std::vector<int64_t> append(const std::vector<append_item>& items,
+                                        const std::optional<cursor_update>& cursor = std::nullopt) = 0;
+
+    // The pending records of a pipeline, oldest first (what the engine resumes with).
+    virtual std::vector<journal_entry> pending(const std::string& pipeline) = 0;
+    virtual std::optional<journal_entry> entry(int64_t id) = 0;
+
+    // Delivered: keeps the target id in the ID map under each idempotency key, raises the key's
+    // delivered version and journals the sink's follow-up records, all in one transaction.
+    virtual void mark_done(int64_t id, const std::vector<std::pair<std::string, std::string>>& idempotency_targets,
+                           const std::vector<append_item>& follow_ups) = 0;
+    virtual void mark_retry(int64_t id, uint32_t attempts, int64_t next_attempt_ms, const std::string& error) = 0;
+    virtual void mark_dead(int64_t id, uint32_t attempts, const std::string& reason, const std::string& step,
+                           const std::string& trace) = 0;
+    // Not delivered on purpose (filtered, stale version, already delivered).
+    virtual void mark_skipped(int64_t id, const std::string& reason) = 0;
+
+    // ID map: the target document written for an idempotency key.
+    virtual std::optional<std::string> target_for(const std::string& idempotency_key) = 0;
+    // The highest version of a key delivered by a pipeline.
+    virtual std::optional<int64_t> delivered_version(const std::string& pipeline, const std::string& key) = 0;
+
+    // Per-connection state and cursors.
+    virtual std::optional<std::string> state_get(const std::string& connection, const std::string& key) = 0;
+    virtual void state_put(const std::string& connection, const std::string& key, const std::string& value) = 0;
+    virtual void state_delete(const std::string& connection, const std::string& key) = 0;
+
+    // Dead letters, newest first; `pipeline` empty for all.
+    virtual std::vector<dead_letter> dead_letters(const std::string& pipeline, size_t limit) = 0;
+    virtual std::optional<dead_letter> find_dead_letter(int64_t id) = 0;
+    virtual void edit_dead_letter(int64_t id, const std::string& payload) = 0;
+    // Journals the record again (edited payload if any) as a new pending entry; returns its id.
+    virtual int64_t retry_dead_letter(int64_t id) = 0;
+    virtual void discard_dead_letter(int64_t id) = 0;
+
+    // Journal entries of a pipeline received in [since_ms, until_ms), oldest first.
+    virtual std::vector<journal_entry> journal_window(const std::string& pipeline, int64_t since_ms, int64_t until_ms) = 0;
+
+    virtual void log_api_call(const api_call& call) = 0;
+    virtual std::vector<api_call> api_calls(const std::string& connection, size_t limit) = 0;
+    // Keeps the newest `keep` API calls.
+    virtual void prune_api_calls(size_t keep) = 0;
+
+    virtual pipeline_counts counts(const std::string& pipeline) = 0;
+
+    virtual int64_t begin_run(const std::string& manifest) = 0;
+    virtual void end_run(int64_t run, const std::string& outcome) = 0;
+};
+
+// Opens the store a manifest names ("sqlite://path", relative to `base`). Runs migrations.
+std::unique_ptr<store> open_store(const std::string& url, const std::filesystem::path& base);
+
+}  // namespace ferry::host

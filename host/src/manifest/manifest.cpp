@@ -372,6 +372,7 @@ manifest_result load_manifest_text(std::string text, const fs::path& path, plugi
         }
     }
 
+    std::vector<std::pair<std::string, std::string>> follow_refs;  // (pointer, following pipeline)
     if (const json::object* pipelines = object_at(root, "pipelines")) {
         const json::object* raw_pipelines = object_at(raw_root, "pipelines");
         for (const auto& member : *pipelines) {
@@ -392,8 +393,26 @@ manifest_result load_manifest_text(std::string text, const fs::path& path, plugi
                 spec.concurrency = static_cast<uint32_t>(v->get_int64());
             }
 
-            if (const json::object* source = object_at(p, "source")) {
+            const json::object* source = object_at(p, "source");
+            if (source && source->contains("follows")) {
                 std::string sptr = ptr + "/source";
+                spec.source.follows = string_at(*source, "follows");
+                spec.source.stream = string_at(*source, "stream");
+                for (const char* key : {"connection", "component", "webhooks", "poll", "config"}) {
+                    if (source->contains(key)) {
+                        checker.problem(sptr + "/" + key, "\"" + std::string(key) + "\" does not go with \"follows\"",
+                                        "a following pipeline takes its records from the other pipeline's sink", true);
+                    }
+                }
+                follow_refs.emplace_back(sptr + "/follows", name);
+            } else if (source) {
+                std::string sptr = ptr + "/source";
+                for (const char* key : {"connection", "stream"}) {
+                    if (!source->contains(key)) {
+                        checker.problem(sptr, "missing required key \"" + std::string(key) + "\"",
+                                        "a source names a connection and a stream, or \"follows\" a pipeline");
+                    }
+                }
                 spec.source.connection = string_at(*source, "connection");
                 spec.source.stream = string_at(*source, "stream");
                 spec.source.config_json = config_text(*source);
@@ -494,6 +513,23 @@ manifest_result load_manifest_text(std::string text, const fs::path& path, plugi
         }
     }
 
+    for (const auto& [ptr, follower] : follow_refs) {
+        const pipeline_spec* self = nullptr;
+        for (const auto& p : m.pipelines) {
+            if (p.name == follower) self = &p;
+        }
+        const std::string& followed = self->source.follows;
+        bool exists = std::any_of(m.pipelines.begin(), m.pipelines.end(), [&](const pipeline_spec& p) { return p.name == followed; });
+        if (followed == follower) {
+            checker.problem(ptr, "a pipeline cannot follow itself");
+        } else if (!exists) {
+            std::vector<std::string> names;
+            for (const auto& p : m.pipelines) names.push_back(p.name);
+            std::string suggestion = closest_name(followed, names);
+            checker.problem(ptr, "pipeline \"" + followed + "\" is not defined",
+                            suggestion.empty() ? "" : "did you mean \"" + suggestion + "\"?");
+        }
+    }
     std::stable_sort(problems.begin(), problems.end(), [](const diagnostic& a, const diagnostic& b) {
         return std::tie(a.line, a.column) < std::tie(b.line, b.column);
     });

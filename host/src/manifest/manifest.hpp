@@ -42,7 +42,8 @@ struct step_spec {
 };
 
 struct source_spec {
-    std::string connection;
+    std::string connection;  // empty when the pipeline follows another
+    std::string follows;     // the pipeline whose follow-up records feed this one
     std::string stream;
     std::string component;  // "plugin.component", resolved from the connection and stream
     std::vector<std::string> webhooks;

@@ -56,13 +56,13 @@ std::string_view manifest_schema_text() {
             "type": "object",
             "properties": {
               "connection": {"type": "string", "description": "a connection defined under \"connections\""},
-              "stream": {"type": "string", "description": "what the source emits: order, customer, inventory_level, ..."},
+              "follows": {"type": "string", "description": "instead of a connection: the pipeline whose sink's follow-up records this pipeline takes"},
+              "stream": {"type": "string", "description": "what the source emits: order, customer, inventory_level, ...; with follows, which follow-up stream to take"},
               "component": {"type": "string", "description": "the source component, when the plugin has several for the stream"},
               "webhooks": {"type": "array", "items": {"type": "string", "minLength": 1}, "description": "webhook topics to accept, e.g. \"orders/create\""},
               "poll": {"type": "string", "pattern": "^[0-9]+(ms|s|m|h|d)$", "description": "poll interval, e.g. \"5m\""},
               "config": {"type": "object", "description": "checked against the source component's schema"}
             },
-            "required": ["connection", "stream"],
             "additionalProperties": false
           },
           "transforms": {

@@ -62,6 +62,7 @@ const char* const migrations[] = {
         next_attempt_ms INTEGER NOT NULL DEFAULT 0,
         last_error TEXT NOT NULL DEFAULT '',
         target_id TEXT NOT NULL DEFAULT '',
+        trace TEXT NOT NULL DEFAULT '',
         finished_ms INTEGER NOT NULL DEFAULT 0
     );
     CREATE INDEX journal_pending ON journal (pipeline, id) WHERE state = 0;
@@ -274,9 +275,11 @@ public:
         return read_entry(s);
     }
 
-    void mark_done(int64_t id, const std::vector<std::pair<std::string, std::string>>& targets,
-                   const std::vector<append_item>& follow_ups) override {
+    std::vector<int64_t> mark_done(int64_t id, const std::vector<std::pair<std::string, std::string>>& targets,
+                                   const std::vector<append_item>& follow_ups) override {
+        std::vector<int64_t> follow_up_ids;
         write([&](database& db) {
+            follow_up_ids.clear();
             int64_t now = now_ms();
             std::string first_target = targets.empty() ? std::string() : targets.front().second;
             auto done = db.prepare(
@@ -306,35 +309,50 @@ public:
                 const owned_record& r = item.record;
                 bind_all(insert, item.pipeline, r.stream, r.key, r.version, r.payload, r.meta, r.event_id, static_cast<int64_t>(item.origin), now);
                 db.step(insert);
+                follow_up_ids.push_back(db.last_insert_id());
             }
         });
+        return follow_up_ids;
     }
 
-    void mark_retry(int64_t id, uint32_t attempts, int64_t next_attempt_ms, const std::string& error) override {
+    void mark_retry(int64_t id, uint32_t attempts, int64_t next_attempt_ms, const std::string& error,
+                    const std::string& trace_line) override {
         write([&](database& db) {
             auto s = db.prepare(
-                "UPDATE journal SET attempts = ?, next_attempt_ms = ?, last_error = ? WHERE id = ? AND state = 0");
-            bind_all(s, static_cast<int64_t>(attempts), next_attempt_ms, error, id);
+                "UPDATE journal SET attempts = ?, next_attempt_ms = ?, last_error = ?, trace = trace || ? || char(10)"
+                " WHERE id = ? AND state = 0");
+            bind_all(s, static_cast<int64_t>(attempts), next_attempt_ms, error, trace_line, id);
             db.step(s);
         });
     }
 
     void mark_dead(int64_t id, uint32_t attempts, const std::string& reason, const std::string& step,
-                   const std::string& trace) override {
+                   const std::string& trace_line) override {
         write([&](database& db) {
             int64_t now = now_ms();
             auto s = db.prepare(
-                "UPDATE journal SET state = 2, attempts = ?, last_error = ?, finished_ms = ? WHERE id = ?"
-                " RETURNING pipeline");
-            bind_all(s, static_cast<int64_t>(attempts), reason, now, id);
+                "UPDATE journal SET state = 2, attempts = ?, last_error = ?, finished_ms = ?,"
+                " trace = trace || ? || char(10) WHERE id = ? RETURNING pipeline, trace");
+            bind_all(s, static_cast<int64_t>(attempts), reason, now, trace_line, id);
             if (!db.step(s)) throw store_error("store: journal entry " + std::to_string(id) + " does not exist");
             std::string pipeline = column_text(s, 0);
+            std::string trace = column_text(s, 1);
             auto letter = db.prepare(
                 "INSERT INTO dead_letters (journal_id, pipeline, reason, step, trace, created_ms) VALUES (?, ?, ?, ?, ?, ?)"
                 " ON CONFLICT (journal_id) DO UPDATE SET reason = excluded.reason, step = excluded.step,"
                 " trace = excluded.trace, created_ms = excluded.created_ms");
             bind_all(letter, id, pipeline, reason, step, trace, now);
             db.step(letter);
+        });
+    }
+
+    void remember_target(int64_t id, const std::string& idempotency_key, const std::string& target_id) override {
+        write([&](database& db) {
+            auto map = db.prepare(
+                "INSERT INTO id_map (idempotency_key, target_id, journal_id, created_ms) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (idempotency_key) DO UPDATE SET target_id = excluded.target_id");
+            bind_all(map, idempotency_key, target_id, id, now_ms());
+            db.step(map);
         });
     }
 

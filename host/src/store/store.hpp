@@ -98,11 +98,20 @@ public:
 
     // Delivered: keeps the target id in the ID map under each idempotency key, raises the key's
     // delivered version and journals the sink's follow-up records, all in one transaction.
-    virtual void mark_done(int64_t id, const std::vector<std::pair<std::string, std::string>>& idempotency_targets,
-                           const std::vector<append_item>& follow_ups) = 0;
-    virtual void mark_retry(int64_t id, uint32_t attempts, int64_t next_attempt_ms, const std::string& error) = 0;
+    // Returns the follow-ups' journal ids.
+    virtual std::vector<int64_t> mark_done(int64_t id,
+                                           const std::vector<std::pair<std::string, std::string>>& idempotency_targets,
+                                           const std::vector<append_item>& follow_ups) = 0;
+    // A failed attempt: the record stays pending until next_attempt_ms; `trace_line` is appended to
+    // its trace.
+    virtual void mark_retry(int64_t id, uint32_t attempts, int64_t next_attempt_ms, const std::string& error,
+                            const std::string& trace_line) = 0;
+    // Given up: the record becomes a dead letter whose trace is every attempt's line.
     virtual void mark_dead(int64_t id, uint32_t attempts, const std::string& reason, const std::string& step,
-                           const std::string& trace) = 0;
+                           const std::string& trace_line) = 0;
+    // Keeps a target id as soon as a sink reports it, before the whole record is done (a record
+    // whose transforms emit several outputs is delivered one output at a time).
+    virtual void remember_target(int64_t id, const std::string& idempotency_key, const std::string& target_id) = 0;
     // Not delivered on purpose (filtered, stale version, already delivered).
     virtual void mark_skipped(int64_t id, const std::string& reason) = 0;
 

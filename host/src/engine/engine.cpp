@@ -1,0 +1,712 @@
+#include "engine/engine.hpp"
+
+#include "engine/backoff.hpp"
+#include "engine/circuit_breaker.hpp"
+#include "engine/key_queue.hpp"
+#include "plugin/instance.hpp"
+#include "plugin/registry.hpp"
+#include "services/logging.hpp"
+
+#include <boost/json.hpp>
+
+#include <algorithm>
+#include <random>
+
+namespace ferry::host {
+
+namespace json = boost::json;
+
+struct connection_runtime {
+    std::string name;
+    uint32_t max_concurrency = 0;  // 0: no limit
+    uint32_t in_flight = 0;
+    int64_t throttled_until_ms = 0;
+    circuit_breaker breaker;
+};
+
+struct pipeline_runtime {
+    const pipeline_spec* spec = nullptr;
+    std::unique_ptr<component_instance> source;  // null when the pipeline follows another
+    std::vector<std::unique_ptr<component_instance>> transforms;
+    std::unique_ptr<component_instance> sink;
+    connection_runtime* sink_connection = nullptr;
+    std::vector<pipeline_runtime*> followers;
+    key_queue queue;
+    bool stopped = false;
+    std::string stop_reason;
+    metric_labels labels;
+};
+
+struct engine::worker_state {
+    std::vector<call_context> transform_calls;  // one per step, reused
+    call_context sink_call;
+    std::mt19937_64 random;
+};
+
+// What became of one delivery attempt.
+struct engine::outcome {
+    enum class kind { done, retry, dead, skipped, fatal, throttled } what = kind::done;
+    uint32_t attempts = 0;
+    int64_t next_attempt_ms = 0;
+    std::string error;
+    bool sink_transient_failure = false;  // feeds the circuit breaker
+    bool sink_succeeded = false;
+    std::vector<std::pair<pipeline_runtime*, journal_entry>> follow_ups;
+};
+
+// --------------------------------------------------------------------------------------------
+// engine_services
+
+std::optional<std::string> engine_services::state_get(scope_context& scope, std::string_view key) {
+    return store_.state_get(scope.connection, std::string(key));
+}
+
+ferry_status engine_services::state_put(scope_context& scope, std::string_view key, std::string_view value) {
+    try {
+        store_.state_put(scope.connection, std::string(key), std::string(value));
+        return FERRY_OK;
+    } catch (const store_error& e) {
+        log_error(std::string("state_put for ") + scope.label() + ": " + e.what());
+        return FERRY_RETRY;
+    }
+}
+
+ferry_status engine_services::state_delete(scope_context& scope, std::string_view key) {
+    try {
+        store_.state_delete(scope.connection, std::string(key));
+        return FERRY_OK;
+    } catch (const store_error& e) {
+        log_error(std::string("state_delete for ") + scope.label() + ": " + e.what());
+        return FERRY_RETRY;
+    }
+}
+
+void engine_services::metric(scope_context& scope, int32_t kind, std::string_view name, double value) {
+    std::string full = "ferry_plugin_" + scope.plugin + "_" + std::string(name);
+    metric_labels labels{{"connection", scope.connection}};
+    if (kind == FERRY_METRIC_GAUGE) {
+        metrics_.set(full, labels, value);
+    } else if (kind == FERRY_METRIC_HISTOGRAM) {
+        metrics_.observe(full, labels, value);
+    } else {
+        metrics_.add(full, labels, value);
+    }
+}
+
+// --------------------------------------------------------------------------------------------
+// construction
+
+namespace {
+
+std::string status_line(int64_t attempt, std::string_view status, const std::string& step, const std::string& error) {
+    return "attempt " + std::to_string(attempt) + ": " + std::string(status) + " at " + step + ": " + error;
+}
+
+std::unique_ptr<component_instance> make_instance(plugin_registry& registry, host_services& services,
+                                                  const std::string& qualified, const connection_spec* connection,
+                                                  const std::string& config, const std::string& pipeline) {
+    const component_info* component = registry.find_component(qualified);
+    if (!component) throw engine_error("pipeline " + pipeline + ": component " + qualified + " is not loaded");
+    instance_settings settings;
+    if (connection) {
+        settings.connection = connection->name;
+        settings.connection_config = connection->config_json;
+    }
+    settings.config = config;
+    settings.pipeline = pipeline;
+    std::string error;
+    auto instance = component_instance::create(*component, services, settings, error);
+    if (!instance) throw engine_error("pipeline " + pipeline + ": " + error);
+    return instance;
+}
+
+// Reads meta.topic of a record, for the pipeline's webhook topic filter.
+std::string topic_of(const std::string& meta) {
+    json::error_code ec;
+    json::value v = json::parse(meta, ec);
+    if (ec || !v.is_object()) return {};
+    const json::value* topic = v.as_object().if_contains("topic");
+    return topic && topic->is_string() ? std::string(topic->get_string()) : std::string();
+}
+
+}  // namespace
+
+engine::engine(const manifest& m, plugin_registry& registry, store& durable, host_services& services,
+               metrics_registry& metrics, options opts)
+    : manifest_(m), store_(durable), services_(services), metrics_(metrics), options_(opts),
+      random_seed_(std::random_device{}()) {
+    for (const auto& c : m.connections) {
+        auto runtime = std::make_unique<connection_runtime>();
+        runtime->name = c.name;
+        runtime->max_concurrency = c.max_concurrency;
+        connections_.push_back(std::move(runtime));
+    }
+    for (const auto& spec : m.pipelines) {
+        if (!spec.enabled) continue;
+        auto p = std::make_unique<pipeline_runtime>();
+        p->spec = &spec;
+        p->labels = {{"pipeline", spec.name}};
+        if (spec.source.follows.empty()) {
+            p->source = make_instance(registry, services, spec.source.component, m.find_connection(spec.source.connection),
+                                      spec.source.config_json, spec.name);
+        }
+        for (const auto& step : spec.transforms) {
+            p->transforms.push_back(make_instance(registry, services, step.component, nullptr, step.config_json, spec.name));
+        }
+        const connection_spec* sink_connection = m.find_connection(spec.sink.connection);
+        p->sink = make_instance(registry, services, spec.sink.component, sink_connection, spec.sink.config_json, spec.name);
+        for (auto& c : connections_) {
+            if (c->name == spec.sink.connection) p->sink_connection = c.get();
+        }
+        pipelines_.push_back(std::move(p));
+    }
+    for (auto& p : pipelines_) {
+        if (p->spec->source.follows.empty()) continue;
+        if (pipeline_runtime* followed = find_pipeline(p->spec->source.follows)) followed->followers.push_back(p.get());
+    }
+}
+
+engine::~engine() { stop(); }
+
+pipeline_runtime* engine::find_pipeline(const std::string& name) {
+    for (auto& p : pipelines_) {
+        if (p->spec->name == name) return p.get();
+    }
+    return nullptr;
+}
+
+int64_t engine::now_ms() const { return services_.now_unix_ms(); }
+
+// --------------------------------------------------------------------------------------------
+// lifecycle
+
+void engine::start(bool with_pollers) {
+    {
+        std::lock_guard lock(mutex_);
+        for (auto& p : pipelines_) {
+            for (auto& entry : store_.pending(p->spec->name)) p->queue.add(std::move(entry));
+        }
+    }
+    stopping_ = false;
+    size_t count = std::max<size_t>(1, options_.workers);
+    for (size_t i = 0; i < count; ++i) workers_.emplace_back([this, i] { worker_loop(i); });
+    if (!with_pollers) return;
+    for (auto& p : pipelines_) {
+        if (p->source && p->spec->source.poll) pollers_.emplace_back([this, raw = p.get()] { poller_loop(raw); });
+    }
+}
+
+void engine::stop() {
+    {
+        std::lock_guard lock(mutex_);
+        if (stopping_ && workers_.empty() && pollers_.empty()) return;
+        stopping_ = true;
+    }
+    work_changed_.notify_all();
+    stop_requested_.notify_all();
+    for (auto& t : pollers_) t.join();
+    for (auto& t : workers_) t.join();
+    pollers_.clear();
+    workers_.clear();
+}
+
+bool engine::wait_idle(std::chrono::milliseconds timeout, int64_t horizon_ms) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    std::unique_lock lock(mutex_);
+    for (;;) {
+        int64_t limit = now_ms() + horizon_ms;
+        bool idle = std::all_of(pipelines_.begin(), pipelines_.end(), [&](const auto& p) {
+            if (p->queue.in_flight() > 0) return false;
+            if (p->stopped) return true;
+            auto due = p->queue.next_due_ms();
+            return !due || *due > limit;
+        });
+        if (idle) return true;
+        if (work_changed_.wait_until(lock, deadline) == std::cv_status::timeout) return false;
+    }
+}
+
+// --------------------------------------------------------------------------------------------
+// intake
+
+void engine::schedule(pipeline_runtime& p, journal_entry entry) {
+    p.queue.add(std::move(entry));
+}
+
+webhook_outcome engine::accept_webhook(const std::string& connection, const webhook_input& request) {
+    std::vector<pipeline_runtime*> targets;
+    for (auto& p : pipelines_) {
+        if (p->source && p->spec->source.connection == connection && p->source->component().has(FERRY_CAP_WEBHOOK)) {
+            targets.push_back(p.get());
+        }
+    }
+    if (targets.empty()) return {404, "no pipeline takes webhooks from connection \"" + connection + "\"", 0, 0};
+
+    std::vector<ferry_header> headers;
+    for (const auto& [name, value] : request.headers) headers.push_back({c_str(name), c_str(value)});
+    ferry_webhook raw{};
+    raw.struct_size = sizeof(raw);
+    raw.method = c_str(request.method);
+    raw.path = c_str(request.path);
+    raw.headers = headers.data();
+    raw.header_count = headers.size();
+    raw.body = c_str(request.body);
+
+    std::vector<append_item> items;
+    std::vector<pipeline_runtime*> item_pipelines;
+    call_context call;
+    for (pipeline_runtime* p : targets) {
+        ferry_status status = p->source->webhook(raw, call);
+        if (status == FERRY_UNAUTHORIZED) {
+            metrics_.add("ferry_webhooks_rejected_total", {{"connection", connection}, {"reason", "signature"}});
+            return {401, "signature verification failed", 0, 0};
+        }
+        if (status == FERRY_REJECT) {
+            metrics_.add("ferry_webhooks_rejected_total", {{"connection", connection}, {"reason", "malformed"}});
+            return {400, call.error().empty() ? "malformed webhook" : call.error(), 0, 0};
+        }
+        if (status != FERRY_OK) {
+            log_warn("webhook for " + connection + " failed in " + p->source->component().qualified_name() + ": " +
+                     std::string(status_name(status)) + ": " + call.error());
+            return {503, "the source could not take the webhook now; retry later", 0, 0};
+        }
+        const auto& topics = p->spec->source.webhooks;
+        for (size_t i = 0; i < call.emitted_count(); ++i) {
+            const owned_record& r = call.records()[i];
+            if (!topics.empty() && std::find(topics.begin(), topics.end(), topic_of(r.meta)) == topics.end()) continue;
+            items.push_back({p->spec->name, r, record_origin::webhook});
+            item_pipelines.push_back(p);
+        }
+    }
+    if (items.empty()) return {200, "accepted: no record for these pipelines", 0, 0};
+
+    std::vector<int64_t> ids;
+    try {
+        ids = store_.append(items);
+    } catch (const store_error& e) {
+        log_error(std::string("cannot journal a webhook: ") + e.what());
+        return {503, "the store cannot accept records now; retry later", 0, 0};
+    }
+    webhook_outcome out{200, "", 0, 0};
+    {
+        std::lock_guard lock(mutex_);
+        for (size_t i = 0; i < items.size(); ++i) {
+            pipeline_runtime* p = item_pipelines[i];
+            if (ids[i] == 0) {
+                ++out.duplicates;
+                metrics_.add("ferry_records_duplicate_total", p->labels);
+                continue;
+            }
+            ++out.accepted;
+            metrics_.add("ferry_records_in_total", p->labels);
+            journal_entry entry;
+            entry.id = ids[i];
+            entry.pipeline = p->spec->name;
+            entry.record = std::move(items[i].record);
+            entry.origin = record_origin::webhook;
+            entry.received_ms = now_ms();
+            schedule(*p, std::move(entry));
+        }
+    }
+    work_changed_.notify_all();
+    out.message = "accepted " + std::to_string(out.accepted) + ", duplicates " + std::to_string(out.duplicates);
+    return out;
+}
+
+void engine::enqueue_existing(const std::vector<int64_t>& journal_ids) {
+    {
+        std::lock_guard lock(mutex_);
+        for (int64_t id : journal_ids) {
+            std::optional<journal_entry> entry = store_.entry(id);
+            if (!entry || entry->state != record_state::pending) continue;
+            if (pipeline_runtime* p = find_pipeline(entry->pipeline)) schedule(*p, std::move(*entry));
+        }
+    }
+    work_changed_.notify_all();
+}
+
+size_t engine::poll_all_once() {
+    size_t total = 0;
+    for (auto& p : pipelines_) {
+        if (p->source && p->source->component().has(FERRY_CAP_POLL) && p->spec->source.poll) total += poll_once(*p);
+    }
+    return total;
+}
+
+size_t engine::poll_once(pipeline_runtime& p) {
+    const std::string& connection = p.spec->source.connection;
+    std::string cursor_key = "cursor/" + p.spec->name;
+    std::string cursor = store_.state_get(connection, cursor_key).value_or("");
+    call_context call;
+    ferry_status status = p.source->poll(cursor, call);
+    if (status != FERRY_OK) {
+        metrics_.add("ferry_poll_failures_total", p.labels);
+        log_warn("poll of pipeline " + p.spec->name + " failed (" + std::string(status_name(status)) + "): " + call.error());
+        if (status == FERRY_FATAL) {
+            std::lock_guard lock(mutex_);
+            p.stopped = true;
+            p.stop_reason = "poll: " + call.error();
+        }
+        return 0;
+    }
+    std::vector<append_item> items;
+    for (size_t i = 0; i < call.emitted_count(); ++i) items.push_back({p.spec->name, call.records()[i], record_origin::poll});
+    std::optional<cursor_update> next;
+    if (call.cursor()) next = cursor_update{connection, cursor_key, *call.cursor()};
+    if (items.empty() && !next) return 0;
+    std::vector<int64_t> ids = store_.append(items, next);
+    size_t accepted = 0;
+    {
+        std::lock_guard lock(mutex_);
+        for (size_t i = 0; i < items.size(); ++i) {
+            if (ids[i] == 0) {
+                metrics_.add("ferry_records_duplicate_total", p.labels);
+                continue;
+            }
+            ++accepted;
+            metrics_.add("ferry_records_in_total", p.labels);
+            journal_entry entry;
+            entry.id = ids[i];
+            entry.pipeline = p.spec->name;
+            entry.record = std::move(items[i].record);
+            entry.origin = record_origin::poll;
+            entry.received_ms = now_ms();
+            schedule(p, std::move(entry));
+        }
+    }
+    work_changed_.notify_all();
+    return accepted;
+}
+
+void engine::poller_loop(pipeline_runtime* p) {
+    auto interval = *p->spec->source.poll;
+    std::unique_lock lock(mutex_);
+    while (!stopping_) {
+        lock.unlock();
+        try {
+            poll_once(*p);
+        } catch (const std::exception& e) {
+            log_error("poll of pipeline " + p->spec->name + ": " + e.what());
+        }
+        lock.lock();
+        stop_requested_.wait_for(lock, interval, [&] { return stopping_.load(); });
+    }
+}
+
+// --------------------------------------------------------------------------------------------
+// delivery
+
+bool engine::take_work(std::unique_lock<std::mutex>&, pipeline_runtime*& pipeline, journal_entry& entry) {
+    int64_t now = now_ms();
+    size_t n = pipelines_.size();
+    for (size_t step = 0; step < n; ++step) {
+        pipeline_runtime& p = *pipelines_[(next_pipeline_ + step) % n];
+        if (p.stopped || p.queue.in_flight() >= p.spec->concurrency) continue;
+        auto due = p.queue.next_due_ms();
+        if (!due || *due > now) continue;
+        connection_runtime* c = p.sink_connection;
+        if (c) {
+            if (c->throttled_until_ms > now) continue;
+            if (c->max_concurrency && c->in_flight >= c->max_concurrency) continue;
+            if (!c->breaker.allow(now)) continue;
+        }
+        std::optional<journal_entry> taken = p.queue.take(now);
+        if (!taken) continue;
+        if (c) ++c->in_flight;
+        pipeline = &p;
+        entry = std::move(*taken);
+        next_pipeline_ = (next_pipeline_ + step + 1) % n;
+        return true;
+    }
+    return false;
+}
+
+void engine::worker_loop(size_t index) {
+    worker_state w;
+    w.random.seed(random_seed_ + index);
+    std::unique_lock lock(mutex_);
+    while (!stopping_) {
+        pipeline_runtime* p = nullptr;
+        journal_entry entry;
+        if (!take_work(lock, p, entry)) {
+            // Sleep until the earliest moment something could become due, or new work arrives.
+            int64_t now = now_ms();
+            int64_t wake = now + options_.idle_wait_ms;
+            for (auto& candidate : pipelines_) {
+                if (auto due = candidate->queue.next_due_ms()) wake = std::min(wake, std::max(*due, now + 1));
+                if (candidate->sink_connection && candidate->sink_connection->throttled_until_ms > now) {
+                    wake = std::min(wake, candidate->sink_connection->throttled_until_ms);
+                }
+                if (candidate->sink_connection &&
+                    candidate->sink_connection->breaker.current() == circuit_breaker::state::open) {
+                    wake = std::min(wake, std::max(candidate->sink_connection->breaker.reopen_at_ms(), now + 1));
+                }
+            }
+            work_changed_.wait_for(lock, std::chrono::milliseconds(std::max<int64_t>(1, wake - now)));
+            continue;
+        }
+        lock.unlock();
+        outcome o;
+        try {
+            o = deliver(*p, entry, w);
+        } catch (const std::exception& e) {
+            // The store failed: leave the record pending in memory and try again shortly.
+            log_error("pipeline " + p->spec->name + ": " + e.what());
+            o.what = outcome::kind::retry;
+            o.attempts = entry.attempts;
+            o.next_attempt_ms = now_ms() + 1000;
+            o.error = e.what();
+        }
+        lock.lock();
+        record_outcome(*p, entry, o);
+        lock.unlock();
+        work_changed_.notify_all();
+        lock.lock();
+    }
+}
+
+void engine::record_outcome(pipeline_runtime& p, const journal_entry& entry, const outcome& o) {
+    connection_runtime* c = p.sink_connection;
+    if (c) {
+        --c->in_flight;
+        if (o.sink_transient_failure) {
+            c->breaker.on_failure(now_ms());
+        } else if (o.sink_succeeded) {
+            c->breaker.on_success();
+        } else {
+            c->breaker.on_neutral();
+        }
+        if (o.what == outcome::kind::throttled) c->throttled_until_ms = std::max(c->throttled_until_ms, o.next_attempt_ms);
+    }
+    switch (o.what) {
+        case outcome::kind::done:
+        case outcome::kind::skipped:
+        case outcome::kind::dead:
+            p.queue.finish(entry.record.key, entry.id, true);
+            break;
+        case outcome::kind::retry:
+        case outcome::kind::throttled:
+            p.queue.finish(entry.record.key, entry.id, false, o.attempts, o.next_attempt_ms, o.error);
+            break;
+        case outcome::kind::fatal:
+            p.queue.finish(entry.record.key, entry.id, false, entry.attempts, entry.next_attempt_ms, entry.last_error);
+            if (!p.stopped) {
+                p.stopped = true;
+                p.stop_reason = o.error;
+                log_error("pipeline " + p.spec->name + " stopped: " + o.error);
+            }
+            break;
+    }
+    for (const auto& [follower, follow_entry] : o.follow_ups) schedule(*follower, follow_entry);
+}
+
+engine::outcome engine::fail(pipeline_runtime& p, const journal_entry& entry, ferry_status status,
+                             const std::string& step, const std::string& error, uint64_t delay_ms, bool at_sink) {
+    outcome o;
+    o.error = error.empty() ? std::string(status_name(status)) + " without a message" : error;
+    uint32_t attempt = entry.attempts + 1;
+    int64_t now = now_ms();
+    std::string line = status_line(attempt, status_name(status), step, o.error);
+    const retry_policy& retry = p.spec->retry;
+
+    if (status == FERRY_FATAL) {
+        o.what = outcome::kind::fatal;
+        o.error = step + ": " + o.error;
+        return o;
+    }
+    if (status == FERRY_THROTTLED) {
+        // Waiting for quota is not a failed attempt.
+        o.what = outcome::kind::throttled;
+        o.attempts = entry.attempts;
+        o.next_attempt_ms = now + static_cast<int64_t>(delay_ms ? delay_ms : 1000);
+        store_.mark_retry(entry.id, o.attempts, o.next_attempt_ms, o.error, line);
+        metrics_.add("ferry_records_throttled_total", p.labels);
+        return o;
+    }
+    if (status == FERRY_RETRY) {
+        o.sink_transient_failure = at_sink;
+        bool out_of_attempts = attempt >= retry.max_attempts;
+        bool too_old = now - entry.received_ms >= retry.max_age.count();
+        if (!out_of_attempts && !too_old) {
+            static thread_local std::mt19937_64 random(std::random_device{}());
+            int64_t wait = full_jitter_ms(attempt, retry.backoff_initial.count(), retry.backoff_max.count(), random);
+            wait = std::max<int64_t>(wait, static_cast<int64_t>(delay_ms));
+            o.what = outcome::kind::retry;
+            o.attempts = attempt;
+            o.next_attempt_ms = now + wait;
+            store_.mark_retry(entry.id, attempt, o.next_attempt_ms, o.error, line);
+            metrics_.add("ferry_records_retried_total", p.labels);
+            return o;
+        }
+        std::string why = out_of_attempts ? "gave up after " + std::to_string(attempt) + " attempts"
+                                          : "gave up: the record is older than retry.max_age";
+        o.error = why + "; last error: " + o.error;
+    }
+    // Reject, or retries exhausted.
+    o.what = outcome::kind::dead;
+    o.attempts = attempt;
+    store_.mark_dead(entry.id, attempt, o.error, step, line);
+    metrics_.add("ferry_records_failed_total", p.labels);
+    log_warn("pipeline " + p.spec->name + ": record " + std::to_string(entry.id) + " (" + entry.record.key +
+             ") dead-lettered: " + o.error);
+    return o;
+}
+
+engine::outcome engine::deliver(pipeline_runtime& p, const journal_entry& entry, worker_state& w) {
+    const std::string& pipeline = p.spec->name;
+    bool replay = entry.origin == record_origin::replay;
+    if (!replay) {
+        std::optional<int64_t> delivered = store_.delivered_version(pipeline, entry.record.key);
+        if (delivered && *delivered >= entry.record.version) {
+            std::string why = "version " + std::to_string(entry.record.version) + " is not newer than the delivered version " +
+                              std::to_string(*delivered);
+            store_.mark_skipped(entry.id, why);
+            metrics_.add("ferry_records_skipped_total", p.labels);
+            return outcome{outcome::kind::skipped, entry.attempts, 0, why, false, false, {}};
+        }
+    }
+
+    // Transforms: each step maps every record of the previous one to zero or more records.
+    if (w.transform_calls.size() < p.transforms.size()) w.transform_calls.resize(p.transforms.size());
+    std::vector<owned_record> current{entry.record};
+    for (size_t i = 0; i < p.transforms.size(); ++i) {
+        std::vector<owned_record> next;
+        call_context& call = w.transform_calls[i];
+        for (const owned_record& r : current) {
+            ferry_record view = r.view();
+            ferry_status status = p.transforms[i]->transform(view, call);
+            if (status != FERRY_OK) {
+                return fail(p, entry, status, p.transforms[i]->component().qualified_name(), call.error(), call.delay_ms(), false);
+            }
+            for (size_t k = 0; k < call.emitted_count(); ++k) next.push_back(call.records()[k]);
+        }
+        current = std::move(next);
+    }
+    if (current.empty()) {
+        store_.mark_skipped(entry.id, "filtered out by the transforms");
+        metrics_.add("ferry_records_filtered_total", p.labels);
+        return outcome{outcome::kind::skipped, entry.attempts, 0, "filtered", false, false, {}};
+    }
+
+    // The sink, once per output, each under its own idempotency key.
+    std::string base_key = pipeline + ":" + entry.record.key + ":" + std::to_string(entry.record.version);
+    if (replay) base_key += ":replay-" + std::to_string(entry.id);
+    std::vector<std::pair<std::string, std::string>> targets;
+    std::vector<append_item> follow_ups;
+    std::vector<pipeline_runtime*> follow_up_pipelines;
+    const std::string sink_name = p.sink->component().qualified_name();
+    bool sink_called = false;
+    for (size_t i = 0; i < current.size(); ++i) {
+        std::string idempotency_key = current.size() == 1 ? base_key : base_key + "#" + std::to_string(i);
+        if (std::optional<std::string> known = store_.target_for(idempotency_key)) {
+            targets.emplace_back(idempotency_key, *known);
+            continue;
+        }
+        ferry_record view = current[i].view();
+        ferry_delivery delivery{};
+        delivery.struct_size = sizeof(delivery);
+        delivery.record = &view;
+        delivery.idempotency_key = c_str(idempotency_key);
+        delivery.attempt = entry.attempts + 1;
+        call_context& call = w.sink_call;
+        sink_called = true;
+        auto started = std::chrono::steady_clock::now();
+        if (p.sink->component().has(FERRY_CAP_LOOKUP)) {
+            ferry_status status = p.sink->lookup(delivery, call);
+            if (status != FERRY_OK) {
+                outcome o = fail(p, entry, status, sink_name + " (lookup)", call.error(), call.delay_ms(), true);
+                return o;
+            }
+            if (call.target_id()) {
+                targets.emplace_back(idempotency_key, *call.target_id());
+                if (current.size() > 1) store_.remember_target(entry.id, idempotency_key, *call.target_id());
+                continue;
+            }
+        }
+        ferry_status status = p.sink->write(delivery, call);
+        metrics_.observe("ferry_sink_call_seconds", p.labels,
+                         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+        if (status != FERRY_OK) {
+            outcome o = fail(p, entry, status, sink_name, call.error(), call.delay_ms(), true);
+            return o;
+        }
+        std::string target = call.target_id().value_or("");
+        targets.emplace_back(idempotency_key, target);
+        if (current.size() > 1) store_.remember_target(entry.id, idempotency_key, target);
+        for (size_t k = 0; k < call.emitted_count(); ++k) {
+            const owned_record& r = call.records()[k];
+            for (pipeline_runtime* follower : p.followers) {
+                const std::string& wanted = follower->spec->source.stream;
+                if (!wanted.empty() && wanted != r.stream) continue;
+                follow_ups.push_back({follower->spec->name, r, record_origin::follow_up});
+                follow_up_pipelines.push_back(follower);
+            }
+        }
+    }
+
+    std::vector<int64_t> ids = store_.mark_done(entry.id, targets, follow_ups);
+    metrics_.add("ferry_records_out_total", p.labels);
+    metrics_.observe("ferry_delivery_latency_seconds", p.labels,
+                     std::max<int64_t>(0, now_ms() - entry.received_ms) / 1000.0);
+    outcome o{outcome::kind::done, entry.attempts + 1, 0, "", false, sink_called, {}};
+    for (size_t i = 0; i < ids.size(); ++i) {
+        journal_entry follow;
+        follow.id = ids[i];
+        follow.pipeline = follow_ups[i].pipeline;
+        follow.record = std::move(follow_ups[i].record);
+        follow.origin = record_origin::follow_up;
+        follow.received_ms = now_ms();
+        metrics_.add("ferry_records_in_total", follow_up_pipelines[i]->labels);
+        o.follow_ups.emplace_back(follow_up_pipelines[i], std::move(follow));
+    }
+    return o;
+}
+
+// --------------------------------------------------------------------------------------------
+// status and metrics
+
+std::vector<pipeline_status> engine::status() {
+    std::vector<pipeline_status> out;
+    std::lock_guard lock(mutex_);
+    for (auto& p : pipelines_) {
+        pipeline_status s;
+        s.name = p->spec->name;
+        s.running = !p->stopped;
+        s.stop_reason = p->stop_reason;
+        s.counts = store_.counts(p->spec->name);
+        s.in_flight = p->queue.in_flight();
+        if (p->sink_connection) {
+            s.sink_connection = p->sink_connection->name;
+            s.circuit = std::string(circuit_state_name(p->sink_connection->breaker.current()));
+        }
+        out.push_back(std::move(s));
+    }
+    return out;
+}
+
+std::string engine::render_metrics() {
+    {
+        std::lock_guard lock(mutex_);
+        int64_t now = now_ms();
+        for (auto& p : pipelines_) {
+            metrics_.set("ferry_queue_depth", p->labels, double(p->queue.size()));
+            int64_t oldest = p->queue.oldest_received_ms();
+            metrics_.set("ferry_oldest_pending_age_seconds", p->labels, oldest ? (now - oldest) / 1000.0 : 0.0);
+            metrics_.set("ferry_pipeline_running", p->labels, p->stopped ? 0 : 1);
+        }
+        for (auto& c : connections_) {
+            double state = c->breaker.current() == circuit_breaker::state::closed      ? 0
+                           : c->breaker.current() == circuit_breaker::state::half_open ? 1
+                                                                                        : 2;
+            metrics_.set("ferry_circuit_state", {{"connection", c->name}}, state);
+        }
+    }
+    return metrics_.render();
+}
+
+bool engine::any_stopped() {
+    std::lock_guard lock(mutex_);
+    return std::any_of(pipelines_.begin(), pipelines_.end(), [](const auto& p) { return p->stopped; });
+}
+
+}  // namespace ferry::host

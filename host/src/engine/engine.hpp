@@ -1,0 +1,148 @@
+// The engine: runs the pipelines of a manifest. Records come in (webhook, poll, follow-up), are
+// journalled, then delivered by workers through the transforms to the sink, with per-key order,
+// retries, dead letters, a circuit breaker per sink connection and an exactly-once effect through
+// the ID map and the sinks' lookups.
+#pragma once
+
+#include "engine/metrics.hpp"
+#include "manifest/manifest.hpp"
+#include "services/host_api.hpp"
+#include "store/store.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace ferry::host {
+
+class plugin_registry;
+struct pipeline_runtime;
+struct connection_runtime;
+
+// A pipeline or component could not be started; the message names it.
+class engine_error : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+struct webhook_input {
+    std::string method = "POST";
+    std::string path;
+    std::vector<std::pair<std::string, std::string>> headers;
+    std::string body;
+};
+
+struct webhook_outcome {
+    int http_status = 200;
+    std::string message;  // one line for the sender; never the body
+    size_t accepted = 0;
+    size_t duplicates = 0;
+};
+
+struct pipeline_status {
+    std::string name;
+    bool running = true;
+    std::string stop_reason;
+    pipeline_counts counts;
+    size_t in_flight = 0;
+    std::string sink_connection;
+    std::string circuit;  // closed, open, half_open
+};
+
+// What the engine offers plugins: durable per-connection state in the store, metrics in the
+// engine's registry, and what host_services already does.
+class engine_services : public host_services {
+public:
+    engine_services(store& durable, metrics_registry& metrics) : store_(durable), metrics_(metrics) {}
+    std::optional<std::string> state_get(scope_context& scope, std::string_view key) override;
+    ferry_status state_put(scope_context& scope, std::string_view key, std::string_view value) override;
+    ferry_status state_delete(scope_context& scope, std::string_view key) override;
+    void metric(scope_context& scope, int32_t kind, std::string_view name, double value) override;
+
+private:
+    store& store_;
+    metrics_registry& metrics_;
+};
+
+class engine {
+public:
+    struct options {
+        size_t workers = 4;
+        int64_t idle_wait_ms = 1000;  // longest sleep of an idle worker
+    };
+
+    // Creates every component instance. Throws engine_error naming what failed.
+    engine(const manifest& m, plugin_registry& registry, store& durable, host_services& services,
+           metrics_registry& metrics, options opts);
+    engine(const manifest& m, plugin_registry& registry, store& durable, host_services& services,
+           metrics_registry& metrics)
+        : engine(m, registry, durable, services, metrics, options{}) {}
+    ~engine();
+    engine(const engine&) = delete;
+    engine& operator=(const engine&) = delete;
+
+    // Loads pending records from the store and starts the workers and pollers.
+    void start(bool with_pollers = true);
+    // Stops taking new work, lets in-flight records finish, joins every thread. Pending records
+    // stay in the store for the next start.
+    void stop();
+
+    // Polls every polling pipeline once (for run --once and tests); returns records accepted.
+    size_t poll_all_once();
+    // Waits until no record is in flight and none is due before `horizon_ms` from now, or the
+    // timeout passes. Returns true when idle.
+    bool wait_idle(std::chrono::milliseconds timeout, int64_t horizon_ms = 0);
+
+    // Intake: hands a webhook request to every pipeline whose source reads `connection`,
+    // journals what they emit, and says what to answer.
+    webhook_outcome accept_webhook(const std::string& connection, const webhook_input& request);
+    // Journals records given directly (replay, dead-letter retry) and schedules them.
+    void enqueue_existing(const std::vector<int64_t>& journal_ids);
+
+    std::vector<pipeline_status> status();
+    // Refreshes the queue gauges and renders every metric.
+    std::string render_metrics();
+    // True when any pipeline stopped on a fatal error.
+    bool any_stopped();
+
+private:
+    struct worker_state;
+    struct outcome;
+
+    void worker_loop(size_t index);
+    void poller_loop(pipeline_runtime* p);
+    size_t poll_once(pipeline_runtime& p);
+    bool take_work(std::unique_lock<std::mutex>& lock, pipeline_runtime*& pipeline, journal_entry& entry);
+    outcome deliver(pipeline_runtime& p, const journal_entry& entry, worker_state& w);
+    outcome fail(pipeline_runtime& p, const journal_entry& entry, ferry_status status, const std::string& step,
+                 const std::string& error, uint64_t delay_ms, bool at_sink);
+    void record_outcome(pipeline_runtime& p, const journal_entry& entry, const outcome& o);
+    void schedule(pipeline_runtime& p, journal_entry entry);
+    pipeline_runtime* find_pipeline(const std::string& name);
+    int64_t now_ms() const;
+
+    const manifest& manifest_;
+    store& store_;
+    host_services& services_;
+    metrics_registry& metrics_;
+    options options_;
+    std::vector<std::unique_ptr<connection_runtime>> connections_;
+    std::vector<std::unique_ptr<pipeline_runtime>> pipelines_;
+
+    std::mutex mutex_;  // guards the queues, connection runtimes and pipeline run state
+    std::condition_variable work_changed_;
+    std::condition_variable stop_requested_;
+    std::atomic<bool> stopping_{false};
+    std::vector<std::thread> workers_;
+    std::vector<std::thread> pollers_;
+    size_t next_pipeline_ = 0;  // round-robin start for fairness
+    uint64_t random_seed_;
+};
+
+}  // namespace ferry::host

@@ -10,7 +10,9 @@
 #include <boost/json.hpp>
 
 #include <algorithm>
+#include <cctype>
 #include <random>
+#include <thread>
 
 namespace ferry::host {
 
@@ -57,13 +59,165 @@ struct engine::outcome {
 // --------------------------------------------------------------------------------------------
 // engine_services
 
+namespace {
+
+// A response handed to a plugin: the C struct first, so the plugin's pointer is the object's.
+struct owned_http_response {
+    ferry_http_response c{};
+    std::vector<std::pair<std::string, std::string>> header_text;
+    std::vector<ferry_header> headers;
+    std::string body;
+    std::string error;
+};
+
+std::string url_encode(std::string_view text) {
+    static const char hex[] = "0123456789ABCDEF";
+    std::string out;
+    for (unsigned char c : text) {
+        if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+            out += static_cast<char>(c);
+        } else {
+            out += '%';
+            out += hex[c >> 4];
+            out += hex[c & 15];
+        }
+    }
+    return out;
+}
+
+void replace_all(std::string& text, const std::string& needle, std::string_view with) {
+    if (needle.empty()) return;
+    for (size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + with.size())) {
+        text.replace(at, needle.size(), with);
+    }
+}
+
+constexpr size_t api_log_body_limit = 4096;
+
+}  // namespace
+
+struct engine_services::rate_budget {
+    double available = 0;
+    double capacity = 0;
+    double restore_per_second = 0;
+    int64_t updated_ms = 0;
+};
+
+engine_services::engine_services(metrics_registry& metrics, size_t api_log_keep)
+    : metrics_(metrics), api_log_keep_(api_log_keep), client_(std::make_unique<http_client>()) {}
+
+engine_services::~engine_services() = default;
+
+void engine_services::attach(store& durable, const manifest& m) {
+    store_ = &durable;
+    for (const auto& c : m.connections) secrets_[c.name] = c.secret_values;
+}
+
+std::string engine_services::redact(const std::string& connection, std::string text) const {
+    auto found = secrets_.find(connection);
+    if (found == secrets_.end()) return text;
+    for (const auto& secret : found->second) {
+        replace_all(text, secret, "********");
+        replace_all(text, url_encode(secret), "********");
+    }
+    return text;
+}
+
+ferry_status engine_services::http_send(scope_context& scope, const ferry_http_request& request,
+                                        const ferry_http_response** response) {
+    const std::string& connection = scope.connection;
+    // The rate governor: wait until the connection's budget covers the request's cost.
+    if (request.cost > 0) {
+        int64_t wait_ms = 0;
+        {
+            std::lock_guard lock(rate_mutex_);
+            auto found = budgets_.find(connection);
+            if (found != budgets_.end() && found->second.restore_per_second > 0) {
+                rate_budget& b = found->second;
+                int64_t now = now_unix_ms();
+                double current = std::min(b.capacity, b.available + b.restore_per_second * (now - b.updated_ms) / 1000.0);
+                if (current < request.cost) wait_ms = static_cast<int64_t>((request.cost - current) / b.restore_per_second * 1000.0) + 1;
+                b.available = current - request.cost;  // spend it now so that concurrent callers queue behind
+                b.updated_ms = now;
+            }
+        }
+        if (wait_ms > 0) {
+            metrics_.add("ferry_rate_governor_waits_total", {{"connection", connection}});
+            std::this_thread::sleep_for(std::chrono::milliseconds(std::min<int64_t>(wait_ms, 60000)));
+        }
+    }
+
+    http_call call;
+    call.method = std::string(view(request.method));
+    call.url = std::string(view(request.url));
+    for (size_t i = 0; i < request.header_count; ++i) {
+        call.headers.emplace_back(std::string(view(request.headers[i].name)), std::string(view(request.headers[i].value)));
+    }
+    call.body = std::string(view(request.body));
+    if (request.timeout_ms) call.timeout_ms = static_cast<long>(request.timeout_ms);
+    http_result result = client_->send(connection, call);
+
+    metric_labels labels{{"connection", connection}};
+    metrics_.add("ferry_api_calls_total", {{"connection", connection}, {"status", std::to_string(result.status)}});
+    if (result.status == 0 || result.status >= 500) metrics_.add("ferry_api_errors_total", labels);
+    metrics_.observe("ferry_api_latency_seconds", labels, result.seconds);
+    if (store_) {
+        api_call logged;
+        logged.connection = connection;
+        logged.method = call.method;
+        logged.url = redact(connection, call.url);
+        logged.status = result.status;
+        logged.latency_ms = result.seconds * 1000.0;
+        logged.request_body = redact(connection, call.body.substr(0, api_log_body_limit));
+        logged.response_body = redact(connection, result.body.substr(0, api_log_body_limit));
+        logged.error = result.error;
+        logged.at_ms = now_unix_ms();
+        try {
+            store_->log_api_call(logged);
+            if (++api_calls_logged_ % 1000 == 0) store_->prune_api_calls(api_log_keep_);
+        } catch (const store_error& e) {
+            log_warn(std::string("API call log: ") + e.what());
+        }
+    }
+
+    auto* out = new owned_http_response;
+    out->header_text = std::move(result.headers);
+    for (const auto& [name, value] : out->header_text) out->headers.push_back({c_str(name), c_str(value)});
+    out->body = std::move(result.body);
+    out->error = redact(connection, result.error);
+    out->c.struct_size = sizeof(ferry_http_response);
+    out->c.status = result.status;
+    out->c.headers = out->headers.data();
+    out->c.header_count = out->headers.size();
+    out->c.body = c_str(out->body);
+    out->c.error = c_str(out->error);
+    *response = &out->c;
+    if (result.status != 0) return FERRY_OK;
+    return result.fatal ? FERRY_FATAL : FERRY_RETRY;
+}
+
+void engine_services::http_release(scope_context&, const ferry_http_response* response) {
+    delete reinterpret_cast<const owned_http_response*>(response);
+}
+
+void engine_services::rate_report(scope_context& scope, double available, double capacity, double restore) {
+    std::lock_guard lock(rate_mutex_);
+    rate_budget& b = budgets_[scope.connection];
+    b.available = available;
+    b.capacity = capacity;
+    b.restore_per_second = restore;
+    b.updated_ms = now_unix_ms();
+}
+
 std::optional<std::string> engine_services::state_get(scope_context& scope, std::string_view key) {
-    return store_.state_get(scope.connection, std::string(key));
+    if (!store_) return host_services::state_get(scope, key);
+    return store_->state_get(scope.connection, std::string(key));
 }
 
 ferry_status engine_services::state_put(scope_context& scope, std::string_view key, std::string_view value) {
+    if (!store_) return host_services::state_put(scope, key, value);
     try {
-        store_.state_put(scope.connection, std::string(key), std::string(value));
+        store_->state_put(scope.connection, std::string(key), std::string(value));
         return FERRY_OK;
     } catch (const store_error& e) {
         log_error(std::string("state_put for ") + scope.label() + ": " + e.what());
@@ -72,8 +226,9 @@ ferry_status engine_services::state_put(scope_context& scope, std::string_view k
 }
 
 ferry_status engine_services::state_delete(scope_context& scope, std::string_view key) {
+    if (!store_) return host_services::state_delete(scope, key);
     try {
-        store_.state_delete(scope.connection, std::string(key));
+        store_->state_delete(scope.connection, std::string(key));
         return FERRY_OK;
     } catch (const store_error& e) {
         log_error(std::string("state_delete for ") + scope.label() + ": " + e.what());
@@ -183,6 +338,7 @@ int64_t engine::now_ms() const { return services_.now_unix_ms(); }
 void engine::start(bool with_pollers) {
     {
         std::lock_guard lock(mutex_);
+        requeue_watermark_ = store_.last_id();
         for (auto& p : pipelines_) {
             for (auto& entry : store_.pending(p->spec->name)) p->queue.add(std::move(entry));
         }
@@ -190,6 +346,7 @@ void engine::start(bool with_pollers) {
     stopping_ = false;
     size_t count = std::max<size_t>(1, options_.workers);
     for (size_t i = 0; i < count; ++i) workers_.emplace_back([this, i] { worker_loop(i); });
+    pollers_.emplace_back([this] { requeue_loop(); });
     if (!with_pollers) return;
     for (auto& p : pipelines_) {
         if (p->source && p->spec->source.poll) pollers_.emplace_back([this, raw = p.get()] { poller_loop(raw); });
@@ -313,16 +470,37 @@ webhook_outcome engine::accept_webhook(const std::string& connection, const webh
     return out;
 }
 
-void engine::enqueue_existing(const std::vector<int64_t>& journal_ids) {
+size_t engine::pick_up_requeued() {
+    std::vector<journal_entry> found = store_.requeued_since(requeue_watermark_);
+    size_t scheduled = 0;
     {
         std::lock_guard lock(mutex_);
-        for (int64_t id : journal_ids) {
-            std::optional<journal_entry> entry = store_.entry(id);
-            if (!entry || entry->state != record_state::pending) continue;
-            if (pipeline_runtime* p = find_pipeline(entry->pipeline)) schedule(*p, std::move(*entry));
+        for (auto& entry : found) {
+            requeue_watermark_ = std::max(requeue_watermark_, entry.id);
+            if (pipeline_runtime* p = find_pipeline(entry.pipeline)) {
+                metrics_.add("ferry_records_in_total", p->labels);
+                schedule(*p, std::move(entry));
+                ++scheduled;
+            }
         }
     }
-    work_changed_.notify_all();
+    if (scheduled) work_changed_.notify_all();
+    return scheduled;
+}
+
+void engine::requeue_loop() {
+    std::unique_lock lock(mutex_);
+    while (!stopping_) {
+        stop_requested_.wait_for(lock, std::chrono::milliseconds(options_.requeue_scan_ms), [&] { return stopping_.load(); });
+        if (stopping_) break;
+        lock.unlock();
+        try {
+            pick_up_requeued();
+        } catch (const std::exception& e) {
+            log_error(std::string("looking for requeued records: ") + e.what());
+        }
+        lock.lock();
+    }
 }
 
 size_t engine::poll_all_once() {

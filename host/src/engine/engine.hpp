@@ -5,6 +5,7 @@
 #pragma once
 
 #include "engine/metrics.hpp"
+#include "http/client.hpp"
 #include "manifest/manifest.hpp"
 #include "services/host_api.hpp"
 #include "store/store.hpp"
@@ -12,6 +13,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <stdexcept>
@@ -55,26 +57,46 @@ struct pipeline_status {
     std::string circuit;  // closed, open, half_open
 };
 
-// What the engine offers plugins: durable per-connection state in the store, metrics in the
-// engine's registry, and what host_services already does.
+// What the engine offers plugins: HTTP through the host's client with the connection's rate
+// governor, the API call log (secrets redacted) and metrics; durable per-connection state in the
+// store; and what host_services already does.
 class engine_services : public host_services {
 public:
-    engine_services(store& durable, metrics_registry& metrics) : store_(durable), metrics_(metrics) {}
+    engine_services(metrics_registry& metrics, size_t api_log_keep = 10000);
+    ~engine_services() override;
+    // Attaches the store once the manifest has named it; until then state is kept in memory.
+    void attach(store& durable, const manifest& m);
+
+    ferry_status http_send(scope_context& scope, const ferry_http_request& request,
+                           const ferry_http_response** response) override;
+    void http_release(scope_context& scope, const ferry_http_response* response) override;
+    void rate_report(scope_context& scope, double available, double capacity, double restore) override;
     std::optional<std::string> state_get(scope_context& scope, std::string_view key) override;
     ferry_status state_put(scope_context& scope, std::string_view key, std::string_view value) override;
     ferry_status state_delete(scope_context& scope, std::string_view key) override;
     void metric(scope_context& scope, int32_t kind, std::string_view name, double value) override;
 
+    // Replaces every secret of `connection` (raw and URL-encoded) in `text` by "********".
+    std::string redact(const std::string& connection, std::string text) const;
+
 private:
-    store& store_;
+    struct rate_budget;
+    store* store_ = nullptr;
     metrics_registry& metrics_;
+    size_t api_log_keep_;
+    std::unique_ptr<http_client> client_;
+    std::map<std::string, std::vector<std::string>> secrets_;  // by connection
+    std::mutex rate_mutex_;
+    std::map<std::string, rate_budget> budgets_;  // by connection
+    std::atomic<uint64_t> api_calls_logged_{0};
 };
 
 class engine {
 public:
     struct options {
         size_t workers = 4;
-        int64_t idle_wait_ms = 1000;  // longest sleep of an idle worker
+        int64_t idle_wait_ms = 1000;    // longest sleep of an idle worker
+        int64_t requeue_scan_ms = 500;  // how often to look for records requeued from the CLI
     };
 
     // Creates every component instance. Throws engine_error naming what failed.
@@ -102,8 +124,9 @@ public:
     // Intake: hands a webhook request to every pipeline whose source reads `connection`,
     // journals what they emit, and says what to answer.
     webhook_outcome accept_webhook(const std::string& connection, const webhook_input& request);
-    // Journals records given directly (replay, dead-letter retry) and schedules them.
-    void enqueue_existing(const std::vector<int64_t>& journal_ids);
+    // Schedules records that another process requeued (dead-letter retries, replays) since the
+    // last look; the engine looks by itself every `requeue_scan_ms`. Returns how many it found.
+    size_t pick_up_requeued();
 
     std::vector<pipeline_status> status();
     // Refreshes the queue gauges and renders every metric.
@@ -117,6 +140,7 @@ private:
 
     void worker_loop(size_t index);
     void poller_loop(pipeline_runtime* p);
+    void requeue_loop();
     size_t poll_once(pipeline_runtime& p);
     bool take_work(std::unique_lock<std::mutex>& lock, pipeline_runtime*& pipeline, journal_entry& entry);
     outcome deliver(pipeline_runtime& p, const journal_entry& entry, worker_state& w);
@@ -141,6 +165,7 @@ private:
     std::atomic<bool> stopping_{false};
     std::vector<std::thread> workers_;
     std::vector<std::thread> pollers_;
+    int64_t requeue_watermark_ = 0;  // journal id up to which requeued records were looked for
     size_t next_pipeline_ = 0;  // round-robin start for fairness
     uint64_t random_seed_;
 };

@@ -1,7 +1,7 @@
 #include "engine/metrics.hpp"
 
 #include <array>
-#include <cstdio>
+#include <charconv>
 
 namespace ferry::host {
 
@@ -9,10 +9,11 @@ namespace {
 
 constexpr std::array<double, 12> bucket_bounds{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10};
 
+// The shortest text that reads back as the same double.
 std::string number(double v) {
     char buffer[64];
-    std::snprintf(buffer, sizeof(buffer), "%.17g", v);
-    return buffer;
+    auto result = std::to_chars(buffer, buffer + sizeof(buffer), v);
+    return std::string(buffer, result.ptr);
 }
 
 std::string escape(std::string_view value) {

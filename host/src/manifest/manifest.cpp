@@ -365,7 +365,14 @@ manifest_result load_manifest_text(std::string text, const fs::path& path, plugi
                                          plugin->connection_schema, "connection \"" + name + "\"");
                     json::value schema = json::parse(plugin->connection_schema);
                     const json::value* config = c.if_contains("config");
-                    if (config) spec.redacted_config_json = json::serialize(redact_secrets(*config, schema));
+                    if (config) {
+                        spec.redacted_config_json = json::serialize(redact_secrets(*config, schema));
+                        for (const auto& secret : secret_pointers(*config, schema)) {
+                            boost::system::error_code ec;
+                            const json::value* v = config->find_pointer(secret, ec);
+                            if (v && v->is_string() && !v->get_string().empty()) spec.secret_values.emplace_back(v->get_string());
+                        }
+                    }
                 }
             }
             m.connections.push_back(std::move(spec));

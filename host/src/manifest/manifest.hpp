@@ -33,6 +33,7 @@ struct connection_spec {
     std::string plugin;
     std::string config_json;           // secrets resolved: hand only to the plugin
     std::string redacted_config_json;  // secrets replaced by "********": safe to show
+    std::vector<std::string> secret_values;  // resolved secrets, to redact from logs and the API call log
     uint32_t max_concurrency = 0;      // 0: no limit beyond the pipelines'
 };
 

@@ -266,6 +266,24 @@ public:
         return out;
     }
 
+    std::vector<journal_entry> requeued_since(int64_t after_id) override {
+        std::lock_guard lock(read_mutex_);
+        static const std::string sql = std::string("SELECT ") + entry_columns +
+                                       " FROM journal WHERE id > ? AND state = 0 AND origin IN (?, ?) ORDER BY id";
+        auto s = reader_->prepare(sql.c_str());
+        bind_all(s, after_id, static_cast<int64_t>(record_origin::replay), static_cast<int64_t>(record_origin::dead_letter_retry));
+        std::vector<journal_entry> out;
+        while (reader_->step(s)) out.push_back(read_entry(s));
+        return out;
+    }
+
+    int64_t last_id() override {
+        std::lock_guard lock(read_mutex_);
+        auto s = reader_->prepare("SELECT coalesce(max(id), 0) FROM journal");
+        reader_->step(s);
+        return sqlite3_column_int64(s, 0);
+    }
+
     std::optional<journal_entry> entry(int64_t id) override {
         std::lock_guard lock(read_mutex_);
         static const std::string sql = std::string("SELECT ") + entry_columns + " FROM journal WHERE id = ?";

@@ -94,6 +94,11 @@ public:
 
     // The pending records of a pipeline, oldest first (what the engine resumes with).
     virtual std::vector<journal_entry> pending(const std::string& pipeline) = 0;
+    // Pending records journalled after `after_id` by another process (dead-letter retries and
+    // replays from the CLI), oldest first: how a running engine learns of them.
+    virtual std::vector<journal_entry> requeued_since(int64_t after_id) = 0;
+    // The highest journal id so far (0 for an empty journal).
+    virtual int64_t last_id() = 0;
     virtual std::optional<journal_entry> entry(int64_t id) = 0;
 
     // Delivered: keeps the target id in the ID map under each idempotency key, raises the key's

@@ -169,6 +169,10 @@ typedef struct ferry_http_request {
     size_t header_count;
     ferry_str body;
     uint32_t timeout_ms; /* 0: the connection's default */
+    /* What the request will spend of the connection's rate budget, in the units of rate_report
+     * (e.g. Shopify's requested query cost). The host holds the request back until the budget
+     * allows it. 0: the budget is not consulted. */
+    double cost;
 } ferry_http_request;
 
 /* The answer to an HTTP request, or why there is none.

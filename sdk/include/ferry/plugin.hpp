@@ -171,6 +171,7 @@ struct http_request {
     std::vector<std::pair<std::string, std::string>> headers;
     std::string body;
     uint32_t timeout_ms = 0;
+    double cost = 0;  // rate budget units it spends (see context::rate_report)
 };
 
 struct http_response {
@@ -224,6 +225,7 @@ public:
         in.header_count = headers.size();
         in.body = to_c(request.body);
         in.timeout_ms = request.timeout_ms;
+        in.cost = request.cost;
         const ferry_http_response* raw = nullptr;
         ferry_status status = detail::host->http_send(scope_, &in, &raw);
         http_response out;

@@ -4,9 +4,15 @@
 
 #include <boost/json.hpp>
 
+#include <algorithm>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <fstream>
 #include <map>
 #include <mutex>
 #include <string>
+#include <vector>
 
 namespace {
 
@@ -108,6 +114,108 @@ struct memory_sink : sdk::sink {
     std::map<std::string, std::string> written;
 };
 
+// Appends each delivery as a JSON line to a file and fsyncs it before answering, like a target
+// that has durably accepted a document; finds earlier deliveries by idempotency key. Fails as
+// configured, to exercise retries, throttling, dead letters and fatal stops.
+struct file_sink : sdk::sink {
+    static constexpr const char* name = "file";
+    static constexpr const char* description = "Appends deliveries to a file; fails on demand";
+    static constexpr const char* streams[] = {"order", "customer", "order_result"};
+    static constexpr uint32_t capabilities = FERRY_CAP_LOOKUP;
+    static constexpr const char* config_schema = R"({
+        "type": "object",
+        "properties": {
+            "path": {"type": "string", "minLength": 1},
+            "fail_status": {"enum": ["retry", "throttled", "reject", "fatal"]},
+            "fail_times": {"type": "integer", "minimum": 1, "description": "failures per record before it succeeds; absent: always"},
+            "fail_keys": {"type": "array", "items": {"type": "string"}, "description": "only these record keys fail"},
+            "delay_ms": {"type": "integer", "minimum": 0},
+            "follow_up": {"type": "boolean", "description": "emit an order_result record per write"}
+        },
+        "required": ["path"],
+        "additionalProperties": false
+    })";
+
+    explicit file_sink(const sdk::create_args& args) : context(args.context) {
+        json::object config = parse_object(args.config);
+        path = json::value_to<std::string>(config.at("path"));
+        if (auto* v = config.if_contains("fail_status")) fail_status = json::value_to<std::string>(*v);
+        if (auto* v = config.if_contains("fail_times")) fail_times = v->to_number<int>();
+        if (auto* v = config.if_contains("fail_keys")) fail_keys = json::value_to<std::vector<std::string>>(*v);
+        if (auto* v = config.if_contains("delay_ms")) delay_ms = v->to_number<uint64_t>();
+        if (auto* v = config.if_contains("follow_up")) follow_up = v->as_bool();
+    }
+
+    void write(const sdk::delivery& d, sdk::call& out) {
+        maybe_fail(d);
+        std::lock_guard lock(mutex);
+        std::string target = "T-" + std::to_string(count_lines() + 1);
+        json::object line{{"key", d.rec.key}, {"version", d.rec.version}, {"idempotency_key", d.idempotency_key},
+                          {"target", target}, {"payload", d.rec.payload}};
+        std::string text = json::serialize(line) + "\n";
+        int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT, 0644);
+        if (fd < 0) throw sdk::retry_error("cannot open " + path);
+        bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;
+        ::close(fd);
+        if (!ok) throw sdk::retry_error("cannot write " + path);
+        out.set_target_id(target);
+        if (follow_up) {
+            std::string payload = json::serialize(json::object{{"target", target}, {"key", d.rec.key}});
+            sdk::record result;
+            result.stream = "order_result";
+            result.key = d.rec.key;
+            result.version = d.rec.version;
+            result.payload = payload;
+            out.emit(result);
+        }
+    }
+
+    void lookup(const sdk::delivery& d, sdk::call& out) {
+        std::lock_guard lock(mutex);
+        std::ifstream in(path);
+        for (std::string line; std::getline(in, line);) {
+            json::object row = json::parse(line).as_object();
+            if (row.at("idempotency_key").as_string() == d.idempotency_key) {
+                out.set_target_id(std::string(row.at("target").as_string()));
+                return;
+            }
+        }
+    }
+
+    void maybe_fail(const sdk::delivery& d) {
+        if (fail_status.empty()) return;
+        if (!fail_keys.empty() && std::find(fail_keys.begin(), fail_keys.end(), d.rec.key) == fail_keys.end()) return;
+        {
+            std::lock_guard lock(mutex);
+            int& failed = failures[std::string(d.idempotency_key)];
+            if (fail_times > 0 && failed >= fail_times) return;
+            ++failed;
+        }
+        std::string message = "configured failure for " + std::string(d.rec.key);
+        if (fail_status == "retry") throw sdk::retry_error(message, delay_ms);
+        if (fail_status == "throttled") throw sdk::throttled_error(message, delay_ms);
+        if (fail_status == "reject") throw sdk::reject_error(message);
+        throw sdk::fatal_error(message);
+    }
+
+    size_t count_lines() {
+        std::ifstream in(path);
+        size_t n = 0;
+        for (std::string line; std::getline(in, line);) ++n;
+        return n;
+    }
+
+    sdk::context context;
+    std::string path;
+    std::string fail_status;
+    int fail_times = 0;
+    std::vector<std::string> fail_keys;
+    uint64_t delay_ms = 0;
+    bool follow_up = false;
+    std::mutex mutex;
+    std::map<std::string, int> failures;
+};
+
 // Polls `count` synthetic orders after the cursor; accepts webhooks signed "good".
 struct ticker : sdk::source {
     static constexpr const char* name = "ticker";
@@ -143,12 +251,16 @@ struct ticker : sdk::source {
         json::error_code ec;
         json::value body = json::parse(request.body(), ec);
         if (ec || !body.is_object() || !body.as_object().contains("id")) throw sdk::reject_error("body is not an order");
-        std::string key = "ticker:" + json::serialize(body.as_object().at("id"));
+        const json::object& order = body.as_object();
+        std::string key = "ticker:" + json::serialize(order.at("id"));
+        std::string meta;
+        if (auto topic = request.header("X-Test-Topic")) meta = json::serialize(json::object{{"topic", *topic}});
         sdk::record r;
         r.stream = "order";
         r.key = key;
-        r.version = 1;
+        r.version = order.contains("version") ? order.at("version").to_number<int64_t>() : 1;
         r.payload = request.body();
+        r.meta = meta;
         if (auto event = request.header("X-Test-Event-Id")) r.event_id = *event;
         out.emit(r);
     }
@@ -176,7 +288,7 @@ struct testkit_plugin {
         "required": ["endpoint", "token"],
         "additionalProperties": false
     })";
-    using components = sdk::components<echo, split, fail, memory_sink, ticker>;
+    using components = sdk::components<echo, split, fail, memory_sink, file_sink, ticker>;
 };
 
 }  // namespace

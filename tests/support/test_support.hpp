@@ -1,7 +1,9 @@
 // Helpers shared by the tests: temporary folders, running the ferry binary.
 #pragma once
 
+#include <chrono>
 #include <cstdlib>
+#include <thread>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -39,6 +41,18 @@ inline std::string read_text(const std::filesystem::path& file) {
     std::ostringstream out;
     out << in.rdbuf();
     return out.str();
+}
+
+// Waits until `condition` holds, looking again every 2 ms, for at most `timeout`. For state that
+// another thread or process changes without telling the test.
+template <class Condition>
+bool eventually(Condition condition, std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (!condition()) {
+        if (std::chrono::steady_clock::now() > deadline) return false;
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    return true;
 }
 
 struct command_result {

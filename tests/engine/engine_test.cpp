@@ -1,0 +1,333 @@
+// The engine end to end in one process: testkit's ticker source and file sink, the SQLite store.
+#include "engine/engine.hpp"
+#include "plugin/registry.hpp"
+#include "test_support.hpp"
+
+#include <boost/json.hpp>
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+using namespace ferry::host;
+using ferry::test::temp_dir;
+namespace json = boost::json;
+
+namespace {
+
+class engine_test : public ::testing::Test {
+protected:
+    void SetUp() override {
+        ::setenv("FERRY_TEST_TOKEN", "tok-0123456789", 1);
+        ::unsetenv("FERRY_PLUGIN_PATH");
+    }
+    void TearDown() override {
+        if (eng) eng->stop();
+    }
+
+    // A manifest with pipeline "orders": ticker webhooks/polls to the file sink. `sink_extra` and
+    // `pipeline_extra` are spliced into the sink config and the pipeline.
+    std::string manifest_text(const std::string& sink_extra = "", const std::string& pipeline_extra = "",
+                              const std::string& more_pipelines = "") {
+        return R"({
+          "ferry": 1,
+          "store": "sqlite://ferry.db",
+          "connections": {"svc": {"plugin": "testkit", "config": {"endpoint": "http://127.0.0.1:9", "token": "${env:FERRY_TEST_TOKEN}"}}},
+          "pipelines": {
+            "orders": {
+              "source": {"connection": "svc", "stream": "order", "poll": "1h", "config": {"count": 3}},
+              "sink": {"connection": "svc", "stream": "order", "component": "file",
+                       "config": {"path": ")" + sink_path().string() + "\"" + sink_extra + R"(}},
+              "retry": {"max_attempts": 3, "backoff": "5ms..20ms"})" + pipeline_extra + R"(
+            })" + more_pipelines + R"(
+          }
+        })";
+    }
+
+    void load(const std::string& text) {
+        manifest_result result = load_manifest_text(text, dir.path() / "ferry.json", registry, {FERRY_TEST_PLUGIN_DIR});
+        ASSERT_TRUE(result.value) << (result.problems.empty() ? "" : result.problems[0].format());
+        m = std::move(*result.value);
+        db = open_store(m->store, dir.path());
+        services.attach(*db, *m);
+        eng = std::make_unique<engine>(*m, registry, *db, services, metrics, engine::options{2, 20, 20});
+    }
+
+    // Stops the engine and starts a new one on the same store, as after a restart.
+    void restart() {
+        eng->stop();
+        eng = std::make_unique<engine>(*m, registry, *db, services, metrics, engine::options{2, 20, 20});
+        eng->start(false);
+    }
+
+    std::filesystem::path sink_path() const { return dir.path() / "sink.jsonl"; }
+
+    std::vector<json::object> written() const {
+        std::vector<json::object> out;
+        std::ifstream in(sink_path());
+        for (std::string line; std::getline(in, line);) out.push_back(json::parse(line).as_object());
+        return out;
+    }
+
+    webhook_outcome send(int id, int version = 1, const std::string& event_id = "", const std::string& signature = "good") {
+        webhook_input request;
+        request.path = "/webhooks/svc";
+        request.headers = {{"X-Test-Signature", signature}};
+        if (!event_id.empty()) request.headers.emplace_back("X-Test-Event-Id", event_id);
+        request.body = R"({"id":)" + std::to_string(id) + R"(,"version":)" + std::to_string(version) + "}";
+        return eng->accept_webhook("svc", request);
+    }
+
+    bool settle() { return eng->wait_idle(std::chrono::seconds(10), 60000); }
+
+    double metric(const std::string& name, const std::string& pipeline = "orders") {
+        return metrics.value(name, {{"pipeline", pipeline}});
+    }
+
+    temp_dir dir;
+    metrics_registry metrics;
+    engine_services services{metrics};
+    plugin_registry registry{services};
+    std::optional<manifest> m;
+    std::unique_ptr<store> db;
+    std::unique_ptr<engine> eng;
+};
+
+TEST_F(engine_test, a_webhook_is_journalled_then_delivered_once) {
+    load(manifest_text());
+    eng->start(false);
+    webhook_outcome out = send(1);
+    EXPECT_EQ(out.http_status, 200);
+    EXPECT_EQ(out.accepted, 1u);
+    ASSERT_TRUE(settle());
+    auto lines = written();
+    ASSERT_EQ(lines.size(), 1u);
+    EXPECT_EQ(lines[0].at("key"), "ticker:1");
+    EXPECT_EQ(lines[0].at("idempotency_key"), "orders:ticker:1:1");
+    EXPECT_EQ(db->target_for("orders:ticker:1:1"), "T-1");
+    EXPECT_EQ(db->counts("orders").done, 1u);
+    EXPECT_EQ(metric("ferry_records_in_total"), 1);
+    EXPECT_EQ(metric("ferry_records_out_total"), 1);
+}
+
+TEST_F(engine_test, a_bad_signature_gets_401_and_leaves_no_trace) {
+    load(manifest_text());
+    eng->start(false);
+    webhook_outcome out = send(1, 1, "", "forged");
+    EXPECT_EQ(out.http_status, 401);
+    EXPECT_EQ(db->last_id(), 0) << "nothing journalled";
+    webhook_input malformed;
+    malformed.headers = {{"X-Test-Signature", "good"}};
+    malformed.body = "[1]";
+    EXPECT_EQ(eng->accept_webhook("svc", malformed).http_status, 400);
+    EXPECT_EQ(eng->accept_webhook("nobody", malformed).http_status, 404);
+    EXPECT_EQ(db->last_id(), 0);
+}
+
+TEST_F(engine_test, a_duplicate_event_is_acknowledged_and_dropped) {
+    load(manifest_text());
+    eng->start(false);
+    EXPECT_EQ(send(1, 1, "evt-1").accepted, 1u);
+    webhook_outcome again = send(1, 1, "evt-1");
+    EXPECT_EQ(again.http_status, 200);
+    EXPECT_EQ(again.accepted, 0u);
+    EXPECT_EQ(again.duplicates, 1u);
+    ASSERT_TRUE(settle());
+    EXPECT_EQ(written().size(), 1u);
+    EXPECT_EQ(metric("ferry_records_duplicate_total"), 1);
+}
+
+TEST_F(engine_test, versions_of_a_key_are_delivered_in_order_and_stale_ones_skipped) {
+    load(manifest_text());
+    // Journal out of order before the workers start, so that the schedule alone decides.
+    send(1, 30);
+    send(1, 10);
+    send(1, 20);
+    send(2, 1);
+    eng->start(false);
+    ASSERT_TRUE(settle());
+    std::vector<int64_t> versions;
+    for (const auto& line : written()) {
+        if (line.at("key") == "ticker:1") versions.push_back(line.at("version").as_int64());
+    }
+    EXPECT_EQ(versions, (std::vector<int64_t>{10, 20, 30}));
+    // A version older than what was delivered arrives late: skipped, not delivered.
+    send(1, 15);
+    ASSERT_TRUE(settle());
+    EXPECT_EQ(written().size(), 4u);
+    EXPECT_EQ(db->counts("orders").skipped, 1u);
+}
+
+TEST_F(engine_test, a_failing_key_never_blocks_the_others) {
+    load(manifest_text(R"(, "fail_status": "retry", "fail_keys": ["ticker:1"])", R"(, "concurrency": 1)"));
+    eng->start(false);
+    send(1);
+    for (int id = 2; id <= 6; ++id) send(id);
+    ASSERT_TRUE(settle());
+    auto lines = written();
+    EXPECT_EQ(lines.size(), 5u);
+    for (const auto& line : lines) EXPECT_NE(line.at("key"), "ticker:1");
+    auto letters = db->dead_letters("orders", 10);
+    ASSERT_EQ(letters.size(), 1u);
+    EXPECT_EQ(letters[0].entry.record.key, "ticker:1");
+    EXPECT_EQ(letters[0].entry.attempts, 3u);
+    EXPECT_EQ(letters[0].reason, "gave up after 3 attempts; last error: configured failure for ticker:1");
+    EXPECT_EQ(letters[0].step, "testkit.file");
+    EXPECT_EQ(letters[0].trace,
+              "attempt 1: retry at testkit.file: configured failure for ticker:1\n"
+              "attempt 2: retry at testkit.file: configured failure for ticker:1\n"
+              "attempt 3: retry at testkit.file: configured failure for ticker:1\n");
+    EXPECT_EQ(metric("ferry_records_retried_total"), 2);
+    EXPECT_EQ(metric("ferry_records_failed_total"), 1);
+}
+
+TEST_F(engine_test, a_transient_failure_is_retried_until_it_succeeds) {
+    load(manifest_text(R"(, "fail_status": "retry", "fail_times": 2)"));
+    eng->start(false);
+    send(1);
+    ASSERT_TRUE(settle());
+    ASSERT_EQ(written().size(), 1u);
+    EXPECT_EQ(db->entry(1)->attempts, 2u) << "the two failed attempts";
+    EXPECT_EQ(metric("ferry_records_retried_total"), 2);
+    EXPECT_TRUE(db->dead_letters("", 10).empty());
+}
+
+TEST_F(engine_test, a_rejected_record_is_dead_lettered_at_once_and_can_be_retried_edited) {
+    load(manifest_text(R"(, "fail_status": "reject", "fail_keys": ["ticker:1"], "fail_times": 1)"));
+    eng->start(false);
+    send(1);
+    ASSERT_TRUE(settle());
+    auto letters = db->dead_letters("orders", 10);
+    ASSERT_EQ(letters.size(), 1u);
+    EXPECT_EQ(letters[0].entry.attempts, 1u);
+    EXPECT_EQ(letters[0].reason, "configured failure for ticker:1");
+    EXPECT_TRUE(written().empty());
+
+    // What `ferry dlq edit` and `ferry dlq retry` do: the running engine picks it up by itself.
+    db->edit_dead_letter(letters[0].entry.id, R"({"id":1,"version":1,"fixed":true})");
+    db->retry_dead_letter(letters[0].entry.id);
+    ASSERT_TRUE(ferry::test::eventually([&] { return written().size() == 1; }));
+    ASSERT_TRUE(settle());
+    auto lines = written();
+    ASSERT_EQ(lines.size(), 1u);
+    EXPECT_EQ(lines[0].at("payload"), R"({"id":1,"version":1,"fixed":true})");
+    EXPECT_TRUE(db->dead_letters("", 10).empty());
+}
+
+TEST_F(engine_test, throttling_waits_without_spending_attempts) {
+    load(manifest_text(R"(, "fail_status": "throttled", "fail_times": 5, "delay_ms": 10)"));
+    eng->start(false);
+    send(1);
+    ASSERT_TRUE(settle());
+    EXPECT_EQ(written().size(), 1u) << "five throttles did not exhaust max_attempts 3";
+    EXPECT_EQ(metric("ferry_records_throttled_total"), 5);
+    EXPECT_TRUE(db->dead_letters("", 10).empty());
+}
+
+TEST_F(engine_test, a_fatal_error_stops_the_pipeline_and_keeps_the_record) {
+    load(manifest_text(R"(, "fail_status": "fatal")"));
+    eng->start(false);
+    send(1);
+    ASSERT_TRUE(settle());
+    EXPECT_TRUE(eng->any_stopped());
+    auto status = eng->status();
+    ASSERT_EQ(status.size(), 1u);
+    EXPECT_FALSE(status[0].running);
+    EXPECT_EQ(status[0].stop_reason, "testkit.file: configured failure for ticker:1");
+    EXPECT_EQ(db->counts("orders").pending, 1u) << "not lost: delivered after the fix and a restart";
+}
+
+TEST_F(engine_test, follow_ups_feed_the_following_pipeline) {
+    std::string follower = R"(,
+            "writeback": {
+              "source": {"follows": "orders", "stream": "order_result"},
+              "sink": {"connection": "svc", "stream": "order_result", "component": "file",
+                       "config": {"path": ")" + (dir.path() / "writeback.jsonl").string() + R"("}}
+            })";
+    load(manifest_text(R"(, "follow_up": true)", "", follower));
+    eng->start(false);
+    send(7);
+    ASSERT_TRUE(settle());
+    std::ifstream in(dir.path() / "writeback.jsonl");
+    std::string line;
+    ASSERT_TRUE(std::getline(in, line));
+    json::object row = json::parse(line).as_object();
+    EXPECT_EQ(row.at("key"), "ticker:7");
+    EXPECT_EQ(json::parse(row.at("payload").as_string()).at("target"), "T-1");
+    EXPECT_EQ(metric("ferry_records_out_total", "writeback"), 1);
+}
+
+TEST_F(engine_test, a_poll_journals_records_with_its_cursor) {
+    load(manifest_text());
+    eng->start(false);
+    EXPECT_EQ(eng->poll_all_once(), 3u);
+    EXPECT_EQ(db->state_get("svc", "cursor/orders"), "3");
+    EXPECT_EQ(eng->poll_all_once(), 3u);
+    EXPECT_EQ(db->state_get("svc", "cursor/orders"), "6");
+    ASSERT_TRUE(settle());
+    EXPECT_EQ(written().size(), 6u);
+    EXPECT_EQ(written().back().at("key"), "ticker:6");
+}
+
+TEST_F(engine_test, pending_records_resume_after_a_restart) {
+    load(manifest_text());
+    send(1);
+    send(2);  // journalled, never delivered: the engine was not started
+    eng->start(false);
+    ASSERT_TRUE(settle());
+    EXPECT_EQ(written().size(), 2u);
+}
+
+TEST_F(engine_test, a_crash_between_the_write_and_the_commit_posts_nothing_twice) {
+    load(manifest_text());
+    eng->start(false);
+    send(1);
+    ASSERT_TRUE(settle());
+    ASSERT_EQ(written().size(), 1u);
+    eng->stop();
+    // Undo ferry's commit of the delivery, as if it had died right after the sink accepted it.
+    sqlite3* raw = nullptr;
+    ASSERT_EQ(sqlite3_open((dir.path() / "ferry.db").c_str(), &raw), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(raw, "UPDATE journal SET state = 0; DELETE FROM id_map; DELETE FROM key_versions;",
+                           nullptr, nullptr, nullptr), SQLITE_OK);
+    sqlite3_close(raw);
+    restart();
+    ASSERT_TRUE(settle());
+    EXPECT_EQ(written().size(), 1u) << "the sink's lookup found the earlier write";
+    EXPECT_EQ(db->counts("orders").done, 1u);
+    EXPECT_EQ(db->target_for("orders:ticker:1:1"), "T-1");
+}
+
+TEST_F(engine_test, a_replay_delivers_again_under_new_idempotency_keys) {
+    load(manifest_text());
+    eng->start(false);
+    send(1);
+    send(2);
+    ASSERT_TRUE(settle());
+    std::vector<append_item> replay;
+    for (const auto& e : db->journal_window("orders", 0, INT64_MAX)) replay.push_back({"orders", e.record, record_origin::replay});
+    db->append(replay);
+    EXPECT_EQ(eng->pick_up_requeued(), 2u);
+    ASSERT_TRUE(settle());
+    auto lines = written();
+    ASSERT_EQ(lines.size(), 4u);
+    EXPECT_EQ(std::string(lines[2].at("idempotency_key").as_string()).find(":replay-"), std::string("orders:ticker:1:1").size());
+}
+
+TEST_F(engine_test, metrics_show_queue_depth_and_circuit_state) {
+    load(manifest_text());
+    send(1);
+    std::string text = eng->render_metrics();
+    EXPECT_NE(text.find("ferry_queue_depth{pipeline=\"orders\"} 1\n"), std::string::npos) << text;
+    EXPECT_NE(text.find("ferry_circuit_state{connection=\"svc\"} 0\n"), std::string::npos) << text;
+    EXPECT_NE(text.find("ferry_records_in_total{pipeline=\"orders\"} 1\n"), std::string::npos) << text;
+}
+
+TEST_F(engine_test, the_circuit_opens_while_the_sink_keeps_failing) {
+    load(manifest_text(R"(, "fail_status": "retry")", R"(, "retry": {"max_attempts": 50, "backoff": "1ms..2ms"})"));
+    eng->start(false);
+    for (int id = 1; id <= 6; ++id) send(id);
+    EXPECT_TRUE(ferry::test::eventually([&] { return eng->status()[0].circuit == "open"; }));
+    EXPECT_TRUE(written().empty());
+    EXPECT_EQ(db->counts("orders").pending, 6u) << "intake keeps journalling; nothing is lost";
+}
+
+}  // namespace

@@ -28,7 +28,7 @@ const char* valid_manifest = R"({
     "orders": {
       "source": {"connection": "svc", "stream": "order", "poll": "5m", "webhooks": ["orders/create"], "config": {"count": 2}},
       "transforms": [{"use": "testkit.split", "config": {"copies": 2}}, {"use": "testkit.echo"}],
-      "sink": {"connection": "svc", "stream": "order"},
+      "sink": {"connection": "svc", "stream": "order", "component": "memory"},
       "retry": {"max_attempts": 5, "max_age": "2h", "backoff": "500ms..1m"},
       "concurrency": 8
     }
@@ -200,14 +200,36 @@ TEST_F(manifest_test, a_plugin_that_failed_to_load_says_why) {
 TEST_F(manifest_test, checks_component_kinds_and_streams) {
     std::string text = valid_manifest;
     text = replace(text, "{\"use\": \"testkit.echo\"}", "{\"use\": \"testkit.memory\"}");
-    text = replace(text, "\"sink\": {\"connection\": \"svc\", \"stream\": \"order\"}",
+    text = replace(text, "\"sink\": {\"connection\": \"svc\", \"stream\": \"order\", \"component\": \"memory\"}",
                    "\"sink\": {\"connection\": \"svc\", \"stream\": \"product\"}");
     auto result = load(text);
     auto lines = summary(result);
     ASSERT_EQ(lines.size(), 2u);
     EXPECT_EQ(lines[0], "13:81 /pipelines/orders/transforms/1/use testkit.memory is a sink, not a transform");
     EXPECT_EQ(lines[1], "14:47 /pipelines/orders/sink/stream plugin \"testkit\" has no sink for stream \"product\"");
-    EXPECT_EQ(result.problems[1].hint, "its sink streams: order, customer");
+    EXPECT_EQ(result.problems[1].hint, "its sink streams: order, customer, order_result");
+}
+
+TEST_F(manifest_test, an_ambiguous_component_must_be_named) {
+    auto result = load(replace(valid_manifest, ", \"component\": \"memory\"", ""));
+    ASSERT_EQ(result.problems.size(), 1u);
+    EXPECT_EQ(result.problems[0].message, "plugin \"testkit\" has several sink components for stream \"order\"");
+    EXPECT_EQ(result.problems[0].hint, "name one with \"component\": \"memory\" or \"file\"");
+}
+
+TEST_F(manifest_test, a_pipeline_may_follow_another) {
+    std::string follower = R"(,
+    "writeback": {"source": {"follows": "orders", "stream": "order_result"},
+                  "sink": {"connection": "svc", "stream": "order_result", "config": {"path": "/tmp/x"}}},
+    "loop": {"source": {"follows": "loop", "connection": "svc"},
+             "sink": {"connection": "svc", "stream": "order_result", "config": {"path": "/tmp/x"}}},
+    "lost": {"source": {"follows": "ordres"},
+             "sink": {"connection": "svc", "stream": "order_result", "config": {"path": "/tmp/x"}}})";
+    auto result = load(replace(valid_manifest, "\"concurrency\": 8\n    }", "\"concurrency\": 8\n    }" + follower));
+    std::vector<std::string> messages;
+    for (const auto& d : result.problems) messages.push_back(d.message);
+    EXPECT_EQ(messages, (std::vector<std::string>{"a pipeline cannot follow itself", "\"connection\" does not go with \"follows\"",
+                                                  "pipeline \"ordres\" is not defined"}));
 }
 
 TEST_F(manifest_test, a_transform_must_accept_the_stream) {

@@ -9,7 +9,13 @@
 #include <random>
 #include <sstream>
 #include <string>
+#include <csignal>
+#include <regex>
+#include <vector>
+
+#include <fcntl.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 namespace ferry::test {
 
@@ -76,5 +82,69 @@ inline command_result run_ferry(const std::string& args, const std::string& stdi
     result.err = read_text(err);
     return result;
 }
+
+// The ferry binary running in the background, its standard error in a file.
+class ferry_process {
+public:
+    ferry_process(const std::vector<std::string>& args, const std::filesystem::path& stderr_file) : stderr_file_(stderr_file) {
+        pid_ = ::fork();
+        if (pid_ == 0) {
+            int fd = ::open(stderr_file.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+            ::dup2(fd, 2);
+            ::dup2(fd, 1);
+            std::vector<char*> argv;
+            std::string binary = FERRY_BINARY;
+            argv.push_back(binary.data());
+            std::vector<std::string> copy = args;
+            for (auto& a : copy) argv.push_back(a.data());
+            argv.push_back(nullptr);
+            ::unsetenv("FERRY_PLUGIN_PATH");
+            ::execv(binary.c_str(), argv.data());
+            ::_exit(127);
+        }
+    }
+    ~ferry_process() {
+        if (pid_ > 0 && !exited_) {
+            ::kill(pid_, SIGKILL);
+            ::waitpid(pid_, nullptr, 0);
+        }
+    }
+    ferry_process(const ferry_process&) = delete;
+    ferry_process& operator=(const ferry_process&) = delete;
+
+    // The port from the "listening on host:port" log line, once it appears; 0 on timeout.
+    int port(std::chrono::milliseconds timeout = std::chrono::seconds(20)) {
+        int found = 0;
+        std::regex pattern("listening on [0-9.]+:([0-9]+)");
+        eventually([&] {
+            std::smatch match;
+            std::string text = read_text(stderr_file_);
+            if (std::regex_search(text, match, pattern)) found = std::stoi(match[1]);
+            return found != 0 || exited();
+        }, timeout);
+        return found;
+    }
+    void signal(int sig) { ::kill(pid_, sig); }
+    bool exited() {
+        if (exited_) return true;
+        int status = 0;
+        if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+            exited_ = true;
+            exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+        }
+        return exited_;
+    }
+    // The exit code once the process ends within `timeout`, else -1.
+    int wait(std::chrono::milliseconds timeout = std::chrono::seconds(30)) {
+        return eventually([&] { return exited(); }, timeout) ? exit_code_ : -1;
+    }
+    std::string log() const { return read_text(stderr_file_); }
+
+private:
+    std::filesystem::path stderr_file_;
+    pid_t pid_ = -1;
+    bool exited_ = false;
+    int exit_code_ = -1;
+};
 
 }  // namespace ferry::test

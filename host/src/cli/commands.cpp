@@ -157,15 +157,6 @@ int command_validate(const fs::path& manifest_path, const std::vector<fs::path>&
     return exit_ok;
 }
 
-int command_run(const fs::path& manifest_path, const std::vector<fs::path>& plugin_paths, std::ostream& out,
-                std::ostream& err) {
-    int valid = command_validate(manifest_path, plugin_paths, out, err);
-    if (valid != exit_ok) return valid;
-    err << "ferry run: the pipeline engine is not part of this build yet, so nothing was started. "
-           "`ferry validate` and `ferry transform` work today.\n";
-    return exit_failure;
-}
-
 int command_transform(const transform_options& options, const std::vector<fs::path>& plugin_paths, std::istream& in,
                       std::ostream& out, std::ostream& err) {
     host_services services;

@@ -82,7 +82,8 @@ std::string config_text(const json::object& o) {
 
 class manifest_checker {
 public:
-    manifest_checker(const json_source& source, plugin_registry& registry, std::vector<diagnostic>& problems)
+    // `registry` may be null when only interpolation is wanted.
+    manifest_checker(const json_source& source, plugin_registry* registry, std::vector<diagnostic>& problems)
         : source_(source), registry_(registry), problems_(problems) {}
 
     // Replaces ${env:NAME} and ${file:PATH} in every string; "$${" stands for a literal "${".
@@ -156,7 +157,7 @@ public:
                     suggestion.empty() ? "define it under \"connections\"" : "did you mean \"" + suggestion + "\"?");
             return nullptr;
         }
-        const plugin_info* plugin = registry_.find_plugin(c->plugin);
+        const plugin_info* plugin = registry_->find_plugin(c->plugin);
         if (!plugin) return nullptr;  // reported at the connection
         std::string kind_word(kind_name(kind));
         std::string wanted = string_at(endpoint, "component");
@@ -164,7 +165,9 @@ public:
         std::vector<std::string> offered;
         for (const auto& component : plugin->components) {
             if (component.kind != kind) continue;
-            for (const auto& s : component.streams) offered.push_back(s);
+            for (const auto& s : component.streams) {
+                if (std::find(offered.begin(), offered.end(), s) == offered.end()) offered.push_back(s);
+            }
             if (!wanted.empty()) {
                 if (component.name == wanted) found = &component;
                 continue;
@@ -262,12 +265,48 @@ private:
     }
 
     const json_source& source_;
-    plugin_registry& registry_;
+    plugin_registry* registry_;
     std::vector<diagnostic>& problems_;
     std::set<std::string> unresolved_;
 };
 
 }  // namespace
+
+std::optional<manifest_outline> read_manifest_outline(const fs::path& path, diagnostic& problem) {
+    std::string error;
+    std::string text = read_file(path, error);
+    if (!error.empty()) {
+        problem = diagnostic{path.string(), 0, 0, "", error, "check the path"};
+        return std::nullopt;
+    }
+    std::optional<json_source> source = json_source::parse(std::move(text), path.string(), problem);
+    if (!source) return std::nullopt;
+    std::error_code ec;
+    manifest_outline out;
+    out.base = fs::absolute(path, ec).parent_path();
+    if (!source->value().is_object()) {
+        problem = source->at("", "a manifest is a JSON object");
+        return std::nullopt;
+    }
+    const json::object& root = source->value().get_object();
+    std::vector<diagnostic> problems;
+    manifest_checker checker(*source, nullptr, problems);
+    if (const json::value* store = root.if_contains("store"); store && store->is_string()) {
+        json::value resolved = checker.interpolate(*store, "/store", out.base);
+        out.store_url = std::string(resolved.get_string());
+    }
+    if (const json::object* server = object_at(root, "server")) {
+        if (std::string listen = string_at(*server, "listen"); !listen.empty()) out.listen = listen;
+    }
+    if (const json::object* pipelines = object_at(root, "pipelines")) {
+        for (const auto& p : *pipelines) out.pipelines.emplace_back(p.key());
+    }
+    if (!problems.empty()) {
+        problem = problems.front();
+        return std::nullopt;
+    }
+    return out;
+}
 
 manifest_result load_manifest(const fs::path& path, plugin_registry& registry, const std::vector<fs::path>& cli_plugin_paths) {
     std::string error;
@@ -292,7 +331,7 @@ manifest_result load_manifest_text(std::string text, const fs::path& path, plugi
     }
     std::error_code ec;
     fs::path base = fs::absolute(path, ec).parent_path();
-    manifest_checker checker(*source, registry, problems);
+    manifest_checker checker(*source, &registry, problems);
 
     const json::value& raw = source->value();
     json::value resolved = checker.interpolate(raw, "", base);

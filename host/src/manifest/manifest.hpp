@@ -91,6 +91,16 @@ struct manifest_result {
     std::vector<diagnostic> problems;
 };
 
+// What the commands that only look at the store (status, dlq, replay) need of a manifest, read
+// without loading any plugin.
+struct manifest_outline {
+    std::string store_url = "sqlite://ferry.db";
+    std::filesystem::path base;  // the folder a relative store path is taken from
+    std::string listen = "127.0.0.1:8080";
+    std::vector<std::string> pipelines;
+};
+std::optional<manifest_outline> read_manifest_outline(const std::filesystem::path& path, diagnostic& problem);
+
 // The JSON Schema of the manifest itself (documented in docs/manifest.md).
 std::string_view manifest_schema_text();
 

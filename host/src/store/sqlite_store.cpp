@@ -89,7 +89,7 @@ const char* const migrations[] = {
     CREATE INDEX api_calls_connection ON api_calls (connection, id);
     CREATE TABLE runs (
         id INTEGER PRIMARY KEY, manifest TEXT NOT NULL, pid INTEGER NOT NULL, started_ms INTEGER NOT NULL,
-        ended_ms INTEGER NOT NULL DEFAULT 0, outcome TEXT NOT NULL DEFAULT 'running');
+        ended_ms INTEGER NOT NULL DEFAULT 0, outcome TEXT NOT NULL DEFAULT 'running', address TEXT NOT NULL DEFAULT '');
     )sql",
 };
 
@@ -564,6 +564,22 @@ public:
             id = db.last_insert_id();
         });
         return id;
+    }
+
+    void set_run_address(int64_t run, const std::string& address) override {
+        write([&](database& db) {
+            auto s = db.prepare("UPDATE runs SET address = ? WHERE id = ?");
+            bind_all(s, address, run);
+            db.step(s);
+        });
+    }
+
+    std::optional<std::string> running_address() override {
+        std::lock_guard lock(read_mutex_);
+        auto s = reader_->prepare(
+            "SELECT address FROM runs WHERE outcome = 'running' AND address <> '' ORDER BY id DESC LIMIT 1");
+        if (!reader_->step(s)) return std::nullopt;
+        return column_text(s, 0);
     }
 
     void end_run(int64_t run, const std::string& outcome) override {

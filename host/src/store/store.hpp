@@ -149,6 +149,10 @@ public:
     virtual pipeline_counts counts(const std::string& pipeline) = 0;
 
     virtual int64_t begin_run(const std::string& manifest) = 0;
+    // Where a running ferry answers (host:port), for `ferry status`.
+    virtual void set_run_address(int64_t run, const std::string& address) = 0;
+    // The address of the newest run that has not ended (it may have died without ending).
+    virtual std::optional<std::string> running_address() = 0;
     virtual void end_run(int64_t run, const std::string& outcome) = 0;
 };
 

@@ -8,7 +8,9 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <fstream>
+#include <thread>
 #include <map>
 #include <mutex>
 #include <string>
@@ -130,7 +132,8 @@ struct file_sink : sdk::sink {
             "fail_times": {"type": "integer", "minimum": 1, "description": "failures per record before it succeeds; absent: always"},
             "fail_keys": {"type": "array", "items": {"type": "string"}, "description": "only these record keys fail"},
             "delay_ms": {"type": "integer", "minimum": 0},
-            "follow_up": {"type": "boolean", "description": "emit an order_result record per write"}
+            "follow_up": {"type": "boolean", "description": "emit an order_result record per write"},
+            "linger_ms": {"type": "integer", "minimum": 0, "description": "wait after the durable write before answering"}
         },
         "required": ["path"],
         "additionalProperties": false
@@ -144,12 +147,30 @@ struct file_sink : sdk::sink {
         if (auto* v = config.if_contains("fail_keys")) fail_keys = json::value_to<std::vector<std::string>>(*v);
         if (auto* v = config.if_contains("delay_ms")) delay_ms = v->to_number<uint64_t>();
         if (auto* v = config.if_contains("follow_up")) follow_up = v->as_bool();
+        if (auto* v = config.if_contains("linger_ms")) linger_ms = v->to_number<int>();
+        // A write cut short by a crash left a partial last line: the target never accepted it.
+        std::string content;
+        {
+            std::ifstream whole(path, std::ios::binary);
+            content.assign(std::istreambuf_iterator<char>(whole), {});
+        }
+        if (!content.empty() && content.back() != '\n') {
+            size_t keep = content.rfind('\n');
+            keep = keep == std::string::npos ? 0 : keep + 1;
+            if (::truncate(path.c_str(), static_cast<off_t>(keep)) != 0) throw sdk::fatal_error("cannot repair " + path);
+        }
+        // What the target already holds, read once: this instance is the file's only writer.
+        std::ifstream in(path);
+        for (std::string line; std::getline(in, line);) {
+            json::object row = json::parse(line).as_object();
+            targets[std::string(row.at("idempotency_key").as_string())] = std::string(row.at("target").as_string());
+        }
     }
 
     void write(const sdk::delivery& d, sdk::call& out) {
         maybe_fail(d);
         std::lock_guard lock(mutex);
-        std::string target = "T-" + std::to_string(count_lines() + 1);
+        std::string target = "T-" + std::to_string(targets.size() + 1);
         json::object line{{"key", d.rec.key}, {"version", d.rec.version}, {"idempotency_key", d.idempotency_key},
                           {"target", target}, {"payload", d.rec.payload}};
         std::string text = json::serialize(line) + "\n";
@@ -158,6 +179,9 @@ struct file_sink : sdk::sink {
         bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;
         ::close(fd);
         if (!ok) throw sdk::retry_error("cannot write " + path);
+        targets[std::string(d.idempotency_key)] = target;
+        // The target has the document; a crash from here until ferry commits is what lookup covers.
+        if (linger_ms) std::this_thread::sleep_for(std::chrono::milliseconds(linger_ms));
         out.set_target_id(target);
         if (follow_up) {
             std::string payload = json::serialize(json::object{{"target", target}, {"key", d.rec.key}});
@@ -172,14 +196,10 @@ struct file_sink : sdk::sink {
 
     void lookup(const sdk::delivery& d, sdk::call& out) {
         std::lock_guard lock(mutex);
-        std::ifstream in(path);
-        for (std::string line; std::getline(in, line);) {
-            json::object row = json::parse(line).as_object();
-            if (row.at("idempotency_key").as_string() == d.idempotency_key) {
-                out.set_target_id(std::string(row.at("target").as_string()));
-                return;
-            }
-        }
+        auto found = targets.find(std::string(d.idempotency_key));
+        if (found == targets.end()) return;
+        out.set_target_id(found->second);
+        std::ofstream(path + ".lookup-hits", std::ios::app) << d.idempotency_key << "\n";
     }
 
     void maybe_fail(const sdk::delivery& d) {
@@ -198,13 +218,6 @@ struct file_sink : sdk::sink {
         throw sdk::fatal_error(message);
     }
 
-    size_t count_lines() {
-        std::ifstream in(path);
-        size_t n = 0;
-        for (std::string line; std::getline(in, line);) ++n;
-        return n;
-    }
-
     sdk::context context;
     std::string path;
     std::string fail_status;
@@ -212,8 +225,10 @@ struct file_sink : sdk::sink {
     std::vector<std::string> fail_keys;
     uint64_t delay_ms = 0;
     bool follow_up = false;
+    int linger_ms = 0;
     std::mutex mutex;
     std::map<std::string, int> failures;
+    std::map<std::string, std::string> targets;  // idempotency key to target id
 };
 
 // Polls `count` synthetic orders after the cursor; accepts webhooks signed "good".

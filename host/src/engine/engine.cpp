@@ -93,6 +93,9 @@ void replace_all(std::string& text, const std::string& needle, std::string_view 
 }
 
 constexpr size_t api_log_body_limit = 4096;
+// Held back beyond a request's own cost, as a share of the bucket: absorbs the drift between the
+// remote's clock and ours.
+constexpr double governor_margin = 0.02;
 
 }  // namespace
 
@@ -101,6 +104,7 @@ struct engine_services::rate_budget {
     double capacity = 0;
     double restore_per_second = 0;
     int64_t updated_ms = 0;
+    double in_flight_cost = 0;  // spent by requests sent and not yet answered
 };
 
 engine_services::engine_services(metrics_registry& metrics, size_t api_log_keep)
@@ -126,27 +130,29 @@ std::string engine_services::redact(const std::string& connection, std::string t
 ferry_status engine_services::http_send(scope_context& scope, const ferry_http_request& request,
                                         const ferry_http_response** response) {
     const std::string& connection = scope.connection;
-    // The rate governor: wait until the connection's budget covers the request's cost.
+    // The rate governor: wait until the connection's budget covers the request's cost. The cost is
+    // spent at once, so that concurrent callers queue behind each other, and counted in flight
+    // until the answer comes, so that a budget reported meanwhile is not counted twice.
     if (request.cost > 0) {
         int64_t wait_ms = 0;
         {
             std::lock_guard lock(rate_mutex_);
-            auto found = budgets_.find(connection);
-            if (found != budgets_.end() && found->second.restore_per_second > 0) {
-                rate_budget& b = found->second;
+            rate_budget& b = budgets_[connection];
+            if (b.restore_per_second > 0) {
                 int64_t now = now_unix_ms();
                 double current = std::min(b.capacity, b.available + b.restore_per_second * (now - b.updated_ms) / 1000.0);
-                if (current < request.cost) wait_ms = static_cast<int64_t>((request.cost - current) / b.restore_per_second * 1000.0) + 1;
-                b.available = current - request.cost;  // spend it now so that concurrent callers queue behind
+                double needed = request.cost + b.capacity * governor_margin;
+                if (current < needed) wait_ms = static_cast<int64_t>((needed - current) / b.restore_per_second * 1000.0) + 1;
+                b.available = current - request.cost;
                 b.updated_ms = now;
             }
+            b.in_flight_cost += request.cost;
         }
         if (wait_ms > 0) {
             metrics_.add("ferry_rate_governor_waits_total", {{"connection", connection}});
             std::this_thread::sleep_for(std::chrono::milliseconds(std::min<int64_t>(wait_ms, 60000)));
         }
     }
-
     http_call call;
     call.method = std::string(view(request.method));
     call.url = std::string(view(request.url));
@@ -156,6 +162,10 @@ ferry_status engine_services::http_send(scope_context& scope, const ferry_http_r
     call.body = std::string(view(request.body));
     if (request.timeout_ms) call.timeout_ms = static_cast<long>(request.timeout_ms);
     http_result result = client_->send(connection, call);
+    if (request.cost > 0) {
+        std::lock_guard lock(rate_mutex_);
+        budgets_[connection].in_flight_cost -= request.cost;
+    }
 
     metric_labels labels{{"connection", connection}};
     metrics_.add("ferry_api_calls_total", {{"connection", connection}, {"status", std::to_string(result.status)}});
@@ -203,7 +213,7 @@ void engine_services::http_release(scope_context&, const ferry_http_response* re
 void engine_services::rate_report(scope_context& scope, double available, double capacity, double restore) {
     std::lock_guard lock(rate_mutex_);
     rate_budget& b = budgets_[scope.connection];
-    b.available = available;
+    b.available = available - b.in_flight_cost;
     b.capacity = capacity;
     b.restore_per_second = restore;
     b.updated_ms = now_unix_ms();
@@ -681,7 +691,9 @@ void engine::record_outcome(pipeline_runtime& p, const journal_entry& entry, con
 engine::outcome engine::fail(pipeline_runtime& p, const journal_entry& entry, ferry_status status,
                              const std::string& step, const std::string& error, uint64_t delay_ms, bool at_sink) {
     outcome o;
-    o.error = error.empty() ? std::string(status_name(status)) + " without a message" : error;
+    // A plugin's text may quote a URL or a request: the connection's secrets never go further.
+    o.error = error.empty() ? std::string(status_name(status)) + " without a message"
+                            : services_.redact(at_sink ? p.spec->sink.connection : std::string(), error);
     uint32_t attempt = entry.attempts + 1;
     int64_t now = now_ms();
     std::string line = status_line(attempt, status_name(status), step, o.error);

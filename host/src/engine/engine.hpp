@@ -77,7 +77,7 @@ public:
     void metric(scope_context& scope, int32_t kind, std::string_view name, double value) override;
 
     // Replaces every secret of `connection` (raw and URL-encoded) in `text` by "********".
-    std::string redact(const std::string& connection, std::string text) const;
+    std::string redact(const std::string& connection, std::string text) const override;
 
 private:
     struct rate_budget;

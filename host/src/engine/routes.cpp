@@ -10,7 +10,7 @@ namespace json = boost::json;
 
 namespace {
 
-http_reply json_reply(int status, json::object body) { return {status, "application/json", json::serialize(body) + "\n"}; }
+http_reply json_reply(int status, json::object body) { return {status, "application/json", json::serialize(body) + "\n", {}}; }
 
 }  // namespace
 
@@ -60,8 +60,8 @@ http_reply route_request(engine& eng, const http_request_in& request, const std:
         if (!stopped.empty()) return json_reply(503, {{"status", "degraded"}, {"stopped", std::move(stopped)}});
         return json_reply(200, {{"status", "ready"}});
     }
-    if (path == "/metrics") return {200, "text/plain; version=0.0.4", eng.render_metrics()};
-    if (path == "/status") return {200, "application/json", status_json(eng) + "\n"};
+    if (path == "/metrics") return {200, "text/plain; version=0.0.4", eng.render_metrics(), {}};
+    if (path == "/status") return {200, "application/json", status_json(eng) + "\n", {}};
     return json_reply(404, {{"error", "no such endpoint"}});
 }
 

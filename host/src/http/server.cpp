@@ -73,12 +73,12 @@ private:
         }
         if (ec == http::error::body_limit) {
             respond({413, "application/json",
-                     R"({"error":"body larger than )" + std::to_string(server_.options.max_body_bytes) + R"( bytes"})"},
+                     R"({"error":"body larger than )" + std::to_string(server_.options.max_body_bytes) + R"( bytes"})", {}},
                     false);
             return;
         }
         if (ec) {
-            respond({400, "application/json", R"({"error":"malformed HTTP request"})"}, false);
+            respond({400, "application/json", R"({"error":"malformed HTTP request"})", {}}, false);
             return;
         }
         http::request<http::string_body> request = parser_->release();
@@ -93,7 +93,7 @@ private:
             try {
                 reply = self->server_.handler(*in);
             } catch (const std::exception&) {
-                reply = {500, "application/json", R"({"error":"internal error"})"};
+                reply = {500, "application/json", R"({"error":"internal error"})", {}};
             }
             asio::post(self->stream_.get_executor(),
                        [self, reply = std::move(reply), keep_alive]() mutable { self->respond(std::move(reply), keep_alive); });
@@ -104,6 +104,7 @@ private:
         auto response = std::make_shared<http::response<http::string_body>>(static_cast<http::status>(reply.status), 11);
         response->set(http::field::server, "ferry");
         response->set(http::field::content_type, reply.content_type);
+        for (const auto& [name, value] : reply.headers) response->set(name, value);
         response->keep_alive(keep_alive);
         response->body() = std::move(reply.body);
         response->prepare_payload();

@@ -23,6 +23,7 @@ struct http_reply {
     int status = 200;
     std::string content_type = "application/json";
     std::string body;
+    std::vector<std::pair<std::string, std::string>> headers;  // beyond Content-Type
 };
 
 using http_handler = std::function<http_reply(const http_request_in&)>;

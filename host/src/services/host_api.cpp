@@ -188,7 +188,7 @@ host_services::host_services() {
 }
 
 void host_services::log(scope_context& scope, int32_t level, std::string_view message) {
-    log_plugin_message(scope.label(), level, message);
+    log_plugin_message(scope.label(), level, redact(scope.connection, std::string(message)));
 }
 
 bool host_services::log_enabled(scope_context&, int32_t level) { return plugin_log_enabled(level); }
@@ -250,6 +250,8 @@ int64_t host_services::now_unix_ms() {
     using namespace std::chrono;
     return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
 }
+
+std::string host_services::redact(const std::string&, std::string text) const { return text; }
 
 int64_t host_services::monotonic_ns() {
     using namespace std::chrono;

@@ -139,6 +139,9 @@ public:
     virtual void metric(scope_context& scope, int32_t kind, std::string_view name, double value);
     virtual int64_t now_unix_ms();
     virtual int64_t monotonic_ns();
+    // Removes the secrets of `connection` from a text that came from a plugin (an error, a log
+    // line) before it is kept or shown. The base class knows no secrets.
+    virtual std::string redact(const std::string& connection, std::string text) const;
 
     // The tally of plugin metrics, "name{connection}" to value (histograms: the sum).
     std::map<std::string, double> metrics_snapshot() const;

@@ -231,6 +231,77 @@ struct file_sink : sdk::sink {
     std::map<std::string, std::string> targets;  // idempotency key to target id
 };
 
+// Delivers each record to the connection's endpoint with the host's HTTP service: POST
+// <endpoint><path>?api_key=<token> with an Idempotency-Key header; looks earlier deliveries up with
+// GET ...?idempotency_key=. Maps HTTP answers to statuses the way a real connector does, and
+// reports the budget headers X-Budget-* to the rate governor.
+struct http_sink : sdk::sink {
+    static constexpr const char* name = "http";
+    static constexpr const char* description = "POSTs records to the connection's endpoint";
+    static constexpr const char* streams[] = {"order"};
+    static constexpr uint32_t capabilities = FERRY_CAP_LOOKUP;
+    static constexpr const char* config_schema = R"({
+        "type": "object",
+        "properties": {
+            "path": {"type": "string", "pattern": "^/"},
+            "cost": {"type": "number", "minimum": 0, "description": "rate budget units per request"}
+        },
+        "required": ["path"],
+        "additionalProperties": false
+    })";
+
+    explicit http_sink(const sdk::create_args& args) : context(args.context) {
+        json::object connection = parse_object(args.connection_config);
+        json::object config = parse_object(args.config);
+        url = json::value_to<std::string>(connection.at("endpoint")) + json::value_to<std::string>(config.at("path"));
+        token = json::value_to<std::string>(connection.at("token"));
+        if (auto* c = config.if_contains("cost")) cost = c->to_number<double>();
+    }
+
+    void write(const sdk::delivery& d, sdk::call& out) {
+        sdk::http_request request;
+        request.method = "POST";
+        request.url = url + "?api_key=" + token;
+        request.headers = {{"Idempotency-Key", std::string(d.idempotency_key)}, {"Content-Type", "application/json"}};
+        request.body = std::string(d.rec.payload);
+        request.cost = cost;
+        sdk::http_response response = context.http(request);
+        report_budget(response);
+        if (response.status == 429) {
+            uint64_t wait = 1000;
+            if (auto after = response.header("Retry-After")) wait = std::stoull(std::string(*after)) * 1000;
+            throw sdk::throttled_error("429 from the target", wait);
+        }
+        if (response.status >= 500) throw sdk::retry_error("target answered " + std::to_string(response.status));
+        if (response.status >= 400) throw sdk::reject_error("target refused: " + response.body);
+        out.set_target_id(std::string(json::parse(response.body).at("id").as_string()));
+    }
+
+    void lookup(const sdk::delivery& d, sdk::call& out) {
+        sdk::http_request request;
+        request.url = url + "?api_key=" + token + "&idempotency_key=" + std::string(d.idempotency_key);
+        sdk::http_response response = context.http(request);
+        if (response.status == 404) return;
+        if (response.status != 200) throw sdk::retry_error("lookup answered " + std::to_string(response.status));
+        out.set_target_id(std::string(json::parse(response.body).at("id").as_string()));
+    }
+
+    void report_budget(const sdk::http_response& response) {
+        auto available = response.header("X-Budget-Available");
+        auto capacity = response.header("X-Budget-Capacity");
+        auto restore = response.header("X-Budget-Restore");
+        if (available && capacity && restore) {
+            context.rate_report(std::stod(std::string(*available)), std::stod(std::string(*capacity)),
+                                std::stod(std::string(*restore)));
+        }
+    }
+
+    sdk::context context;
+    std::string url;
+    std::string token;
+    double cost = 0;
+};
+
 // Polls `count` synthetic orders after the cursor; accepts webhooks signed "good".
 struct ticker : sdk::source {
     static constexpr const char* name = "ticker";
@@ -303,7 +374,7 @@ struct testkit_plugin {
         "required": ["endpoint", "token"],
         "additionalProperties": false
     })";
-    using components = sdk::components<echo, split, fail, memory_sink, file_sink, ticker>;
+    using components = sdk::components<echo, split, fail, memory_sink, file_sink, http_sink, ticker>;
 };
 
 }  // namespace

@@ -1,0 +1,247 @@
+// The host's HTTP service as a connector uses it: testkit's http sink delivers to a target served
+// on loopback by this test. Covers status mapping, the API call log and its redaction, metrics,
+// transport failures and the rate governor.
+#include "engine/engine.hpp"
+#include "http/server.hpp"
+#include "plugin/registry.hpp"
+#include "test_support.hpp"
+
+#include <boost/json.hpp>
+#include <gtest/gtest.h>
+
+#include <map>
+#include <mutex>
+
+using namespace ferry::host;
+using ferry::test::temp_dir;
+namespace json = boost::json;
+
+namespace {
+
+const std::string token = "tok-SECRET-0123456789";
+
+// A target API with a token bucket like Shopify's: each POST costs `cost`, the bucket refills at
+// `restore` per second up to `capacity`; over budget it answers 429.
+class target_api {
+public:
+    int fail_5xx = 0;  // answer 503 this many times first
+    int reject_4xx = 0;
+    int throttle_429 = 0;
+    bool bucket = false;
+    double capacity = 20, restore = 100, cost = 10, available = 20;
+
+    http_reply handle(const http_request_in& request) {
+        std::lock_guard lock(mutex);
+        std::string query = request.target.substr(request.target.find('?') + 1);
+        if (request.method == "GET") {
+            std::string key = query.substr(query.find("idempotency_key=") + 16);
+            auto found = ids.find(key);
+            if (found == ids.end()) return {404, "application/json", "{}", {}};
+            return {200, "application/json", json::serialize(json::object{{"id", found->second}}), {}};
+        }
+        ++posts;
+        last_query = query;
+        if (fail_5xx > 0) {
+            --fail_5xx;
+            return {503, "application/json", R"({"error":"maintenance"})", {}};
+        }
+        if (reject_4xx > 0) {
+            --reject_4xx;
+            return {422, "application/json", R"({"error":"unknown SKU"})", {}};
+        }
+        if (throttle_429 > 0) {
+            --throttle_429;
+            return {429, "application/json", R"({"error":"slow down"})", {}};
+        }
+        if (bucket) {
+            auto now = std::chrono::steady_clock::now();
+            available = std::min(capacity, available + restore * std::chrono::duration<double>(now - last_refill).count());
+            last_refill = now;
+            if (available < cost) {
+                ++throttled;
+                return {429, "application/json", R"({"error":"throttled"})", {{"Retry-After", "1"}}};
+            }
+            available -= cost;
+        }
+        std::string key;
+        for (const auto& [name, value] : request.headers) {
+            if (name == "Idempotency-Key") key = value;
+        }
+        std::string id = "SO-" + std::to_string(ids.size() + 1);
+        ids[key] = id;
+        bodies.push_back(request.body);
+        http_reply reply{201, "application/json", json::serialize(json::object{{"id", id}}), {}};
+        if (bucket) {
+            reply.headers = {{"X-Budget-Available", std::to_string(available)},
+                             {"X-Budget-Capacity", std::to_string(capacity)},
+                             {"X-Budget-Restore", std::to_string(restore)}};
+        }
+        return reply;
+    }
+
+    std::mutex mutex;
+    std::map<std::string, std::string> ids;
+    std::vector<std::string> bodies;
+    int posts = 0;
+    int throttled = 0;
+    std::string last_query;
+    std::chrono::steady_clock::time_point last_refill = std::chrono::steady_clock::now();
+};
+
+class http_service_test : public ::testing::Test {
+protected:
+    void SetUp() override {
+        ::setenv("FERRY_TEST_TOKEN", token.c_str(), 1);
+        http_server_options options;
+        options.port = 0;
+        server = std::make_unique<http_server>(options, [this](const http_request_in& r) { return target.handle(r); });
+        server->start();
+    }
+    void TearDown() override {
+        if (eng) eng->stop();
+        server->stop();
+    }
+
+    void load(const std::string& endpoint, const std::string& sink_config, const std::string& retry = R"("max_attempts": 3, "backoff": "5ms..10ms")") {
+        std::string text = R"({
+          "ferry": 1,
+          "connections": {"svc": {"plugin": "testkit", "config": {"endpoint": ")" + endpoint + R"(", "token": "${env:FERRY_TEST_TOKEN}"}}},
+          "pipelines": {"orders": {
+            "source": {"connection": "svc", "stream": "order"},
+            "sink": {"connection": "svc", "stream": "order", "component": "http", "config": )" + sink_config + R"(},
+            "retry": {)" + retry + R"(},
+            "concurrency": 4
+          }}
+        })";
+        manifest_result result = load_manifest_text(text, dir.path() / "ferry.json", registry, {FERRY_TEST_PLUGIN_DIR});
+        ASSERT_TRUE(result.value) << result.problems.at(0).format();
+        m = std::move(*result.value);
+        db = open_store("sqlite://ferry.db", dir.path());
+        services.attach(*db, *m);
+        eng = std::make_unique<engine>(*m, registry, *db, services, metrics, engine::options{4, 20, 20});
+        eng->start(false);
+    }
+    std::string endpoint() const { return "http://127.0.0.1:" + std::to_string(server->port()); }
+
+    void send(int id) {
+        webhook_input request;
+        request.headers = {{"X-Test-Signature", "good"}};
+        request.body = R"({"id":)" + std::to_string(id) + "}";
+        ASSERT_EQ(eng->accept_webhook("svc", request).http_status, 200);
+    }
+    bool settle() { return eng->wait_idle(std::chrono::seconds(20), 60000); }
+
+    target_api target;
+    std::unique_ptr<http_server> server;
+    temp_dir dir;
+    metrics_registry metrics;
+    engine_services services{metrics};
+    plugin_registry registry{services};
+    std::optional<manifest> m;
+    std::unique_ptr<store> db;
+    std::unique_ptr<engine> eng;
+};
+
+TEST_F(http_service_test, delivers_and_logs_the_call_without_the_secret) {
+    load(endpoint(), R"({"path": "/orders"})");
+    send(1);
+    ASSERT_TRUE(settle());
+    EXPECT_EQ(target.bodies, std::vector<std::string>{R"({"id":1})"});
+    EXPECT_EQ(target.last_query, "api_key=" + token) << "the plugin really sent the secret";
+    EXPECT_EQ(db->target_for("orders:ticker:1:1"), "SO-1");
+
+    auto calls = db->api_calls("svc", 10);
+    ASSERT_EQ(calls.size(), 2u) << "a lookup, then the write";
+    EXPECT_EQ(calls[0].method, "POST");
+    EXPECT_EQ(calls[0].status, 201);
+    EXPECT_EQ(calls[0].url, endpoint() + "/orders?api_key=********");
+    EXPECT_EQ(calls[0].request_body, R"({"id":1})");
+    EXPECT_EQ(calls[0].response_body, R"({"id":"SO-1"})");
+    EXPECT_EQ(calls[1].status, 404);
+    for (const auto& c : calls) {
+        EXPECT_EQ(c.url.find(token), std::string::npos);
+        EXPECT_EQ(c.request_body.find(token), std::string::npos);
+    }
+    EXPECT_EQ(metrics.value("ferry_api_calls_total", {{"connection", "svc"}, {"status", "201"}}), 1);
+    EXPECT_EQ(metrics.value("ferry_api_latency_seconds", {{"connection", "svc"}}), 2) << "two observations";
+}
+
+TEST_F(http_service_test, a_5xx_is_retried_and_a_4xx_dead_lettered_with_the_targets_words) {
+    target.fail_5xx = 2;
+    load(endpoint(), R"({"path": "/orders"})");
+    send(1);
+    ASSERT_TRUE(settle());
+    EXPECT_EQ(target.ids.size(), 1u);
+    EXPECT_EQ(metrics.value("ferry_api_errors_total", {{"connection", "svc"}}), 2);
+
+    target.reject_4xx = 1;
+    send(2);
+    ASSERT_TRUE(settle());
+    auto letters = db->dead_letters("orders", 10);
+    ASSERT_EQ(letters.size(), 1u);
+    EXPECT_EQ(letters[0].reason, R"(target refused: {"error":"unknown SKU"})");
+}
+
+TEST_F(http_service_test, a_429_waits_out_retry_after_without_spending_attempts) {
+    target.throttle_429 = 1;
+    load(endpoint(), R"({"path": "/orders"})", R"("max_attempts": 1)");
+    auto started = std::chrono::steady_clock::now();
+    send(1);
+    ASSERT_TRUE(settle());
+    EXPECT_EQ(target.ids.size(), 1u) << "delivered though max_attempts is 1";
+    EXPECT_GE(std::chrono::steady_clock::now() - started, std::chrono::milliseconds(1000)) << "Retry-After: 1 honoured";
+}
+
+TEST_F(http_service_test, a_transport_failure_is_transient_and_named) {
+    // A port nothing listens on: bind one, then close it.
+    http_server_options options;
+    options.port = 0;
+    http_server closed(options, [](const http_request_in&) { return http_reply{}; });
+    closed.start();
+    std::string dead_endpoint = "http://127.0.0.1:" + std::to_string(closed.port());
+    closed.stop();
+
+    load(dead_endpoint, R"({"path": "/orders"})", R"("max_attempts": 2, "backoff": "5ms..10ms")");
+    send(1);
+    ASSERT_TRUE(settle());
+    auto letters = db->dead_letters("orders", 10);
+    ASSERT_EQ(letters.size(), 1u);
+    EXPECT_NE(letters[0].reason.find("gave up after 2 attempts; last error: GET " + dead_endpoint), std::string::npos)
+        << letters[0].reason;
+    EXPECT_NE(letters[0].reason.find("Couldn't connect to server"), std::string::npos) << letters[0].reason;
+    EXPECT_EQ(letters[0].reason.find(token), std::string::npos) << "the URL's secret is redacted in errors too";
+    auto calls = db->api_calls("svc", 10);
+    ASSERT_FALSE(calls.empty());
+    EXPECT_EQ(calls[0].status, 0);
+    EXPECT_EQ(calls[0].error, "Couldn't connect to server");
+}
+
+TEST_F(http_service_test, the_rate_governor_holds_back_requests_that_would_be_throttled) {
+    target.bucket = true;
+    load(endpoint(), R"({"path": "/orders", "cost": 10})");
+    // Teach the governor the bucket with a first request, as a connector learns it from a response.
+    send(1);
+    ASSERT_TRUE(settle());
+    for (int id = 2; id <= 12; ++id) send(id);
+    ASSERT_TRUE(settle());
+    EXPECT_EQ(target.ids.size(), 12u);
+    EXPECT_EQ(target.throttled, 0) << "no request was sent into an empty bucket";
+    EXPECT_GT(metrics.value("ferry_rate_governor_waits_total", {{"connection", "svc"}}), 0);
+}
+
+}  // namespace
+
+namespace {
+
+TEST_F(http_service_test, without_a_cost_the_same_load_is_throttled_and_still_delivered) {
+    target.bucket = true;
+    load(endpoint(), R"({"path": "/orders"})");
+    send(1);
+    ASSERT_TRUE(settle());
+    for (int id = 2; id <= 12; ++id) send(id);
+    ASSERT_TRUE(settle());
+    EXPECT_GT(target.throttled, 0) << "the control: the governor test above means something";
+    EXPECT_EQ(target.ids.size(), 12u) << "throttled records waited and went through";
+}
+
+}  // namespace

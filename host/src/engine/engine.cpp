@@ -350,7 +350,10 @@ void engine::start(bool with_pollers) {
         std::lock_guard lock(mutex_);
         requeue_watermark_ = store_.last_id();
         for (auto& p : pipelines_) {
-            for (auto& entry : store_.pending(p->spec->name)) p->queue.add(std::move(entry));
+            for (auto& entry : store_.pending(p->spec->name)) {
+                entry.maybe_written = true;  // it may have been in flight when the last process died
+                p->queue.add(std::move(entry));
+            }
         }
     }
     stopping_ = false;
@@ -487,6 +490,7 @@ size_t engine::pick_up_requeued() {
         std::lock_guard lock(mutex_);
         for (auto& entry : found) {
             requeue_watermark_ = std::max(requeue_watermark_, entry.id);
+            entry.maybe_written = entry.origin == record_origin::dead_letter_retry;
             if (pipeline_runtime* p = find_pipeline(entry.pipeline)) {
                 metrics_.add("ferry_records_in_total", p->labels);
                 schedule(*p, std::move(entry));
@@ -801,7 +805,10 @@ engine::outcome engine::deliver(pipeline_runtime& p, const journal_entry& entry,
         call_context& call = w.sink_call;
         sink_called = true;
         auto started = std::chrono::steady_clock::now();
-        if (p.sink->component().has(FERRY_CAP_LOOKUP)) {
+        // A record this process journalled and never tried cannot be in the target yet: only the
+        // others pay for a lookup.
+        bool maybe_written = entry.maybe_written || entry.attempts > 0;
+        if (maybe_written && p.sink->component().has(FERRY_CAP_LOOKUP)) {
             ferry_status status = p.sink->lookup(delivery, call);
             if (status != FERRY_OK) {
                 outcome o = fail(p, entry, status, sink_name + " (lookup)", call.error(), call.delay_ms(), true);

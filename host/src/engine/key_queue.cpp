@@ -48,6 +48,7 @@ void key_queue::finish(const std::string& key, int64_t id, bool done, uint32_t a
             k.records.erase(it);
             --size_;
         } else {
+            it->second.maybe_written = true;  // the attempt may have reached the sink before it failed
             it->second.attempts = attempts;
             it->second.next_attempt_ms = next_attempt_ms;
             it->second.last_error = error;

@@ -45,6 +45,9 @@ struct journal_entry {
     int64_t next_attempt_ms = 0;
     std::string last_error;
     std::string target_id;
+    // Not stored: set by the engine for records that may already have reached the sink (found
+    // pending at start-up, requeued, or attempted before), which must be looked up before a write.
+    bool maybe_written = false;
 };
 
 struct dead_letter {

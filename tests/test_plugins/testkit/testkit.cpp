@@ -3,6 +3,9 @@
 #include <ferry/plugin.hpp>
 
 #include <boost/json.hpp>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 #include <algorithm>
 #include <fcntl.h>
@@ -310,11 +313,31 @@ struct ticker : sdk::source {
     static constexpr uint32_t capabilities = FERRY_CAP_POLL | FERRY_CAP_WEBHOOK;
     static constexpr const char* config_schema = R"({
         "type": "object",
-        "properties": {"count": {"type": "integer", "minimum": 1, "maximum": 1000}},
+        "properties": {
+            "count": {"type": "integer", "minimum": 1, "maximum": 1000},
+            "hmac_secret": {"type": "string", "secret": true,
+                            "description": "verify X-Test-Hmac-Sha256: base64 HMAC-SHA256 of the body, instead of X-Test-Signature"}
+        },
         "additionalProperties": false
     })";
     explicit ticker(const sdk::create_args& args) {
-        if (auto* c = parse_object(args.config).if_contains("count")) count = c->to_number<int>();
+        json::object config = parse_object(args.config);
+        if (auto* c = config.if_contains("count")) count = c->to_number<int>();
+        if (auto* h = config.if_contains("hmac_secret")) hmac_secret = json::value_to<std::string>(*h);
+    }
+
+    bool signed_correctly(const sdk::webhook_request& request) const {
+        if (hmac_secret.empty()) return request.header("X-Test-Signature") == std::optional<std::string_view>("good");
+        auto given = request.header("X-Test-Hmac-Sha256");
+        if (!given) return false;
+        unsigned char digest[EVP_MAX_MD_SIZE];
+        unsigned int length = 0;
+        std::string_view body = request.body();
+        HMAC(EVP_sha256(), hmac_secret.data(), static_cast<int>(hmac_secret.size()),
+             reinterpret_cast<const unsigned char*>(body.data()), body.size(), digest, &length);
+        unsigned char expected[64];
+        int written = EVP_EncodeBlock(expected, digest, static_cast<int>(length));
+        return given->size() == static_cast<size_t>(written) && CRYPTO_memcmp(given->data(), expected, given->size()) == 0;
     }
     void poll(std::string_view cursor, sdk::call& out) {
         int start = cursor.empty() ? 0 : std::stoi(std::string(cursor));
@@ -331,9 +354,7 @@ struct ticker : sdk::source {
         out.set_cursor(std::to_string(start + count));
     }
     void webhook(const sdk::webhook_request& request, sdk::call& out) {
-        if (request.header("X-Test-Signature") != std::optional<std::string_view>("good")) {
-            throw sdk::unauthorized_error("signature mismatch");
-        }
+        if (!signed_correctly(request)) throw sdk::unauthorized_error("signature mismatch");
         json::error_code ec;
         json::value body = json::parse(request.body(), ec);
         if (ec || !body.is_object() || !body.as_object().contains("id")) throw sdk::reject_error("body is not an order");
@@ -351,6 +372,7 @@ struct ticker : sdk::source {
         out.emit(r);
     }
     int count = 3;
+    std::string hmac_secret;
 };
 
 struct testkit_plugin {

@@ -1,0 +1,335 @@
+// Load test of `ferry run` on loopback: signed webhooks accepted durably per second, records per
+// second end to end (webhook, two transforms, an HTTP sink), webhook-to-sink latency at half the
+// end-to-end maximum, and ferry's peak RSS. Method and results: bench/README.md.
+//
+//   build/bench/engine_load [--seconds N] [--clients N]
+#include "http/client.hpp"
+#include "http/server.hpp"
+
+#include <boost/json.hpp>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <mutex>
+#include <random>
+#include <regex>
+#include <sstream>
+#include <thread>
+#include <vector>
+
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+using namespace ferry::host;
+namespace fs = std::filesystem;
+using clock_type = std::chrono::steady_clock;
+
+namespace {
+
+const std::string secret = "bench-webhook-secret";
+
+std::string sign(const std::string& body) {
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int length = 0;
+    HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()), reinterpret_cast<const unsigned char*>(body.data()),
+         body.size(), digest, &length);
+    unsigned char encoded[64];
+    int written = EVP_EncodeBlock(encoded, digest, static_cast<int>(length));
+    return std::string(reinterpret_cast<char*>(encoded), static_cast<size_t>(written));
+}
+
+// A realistic order webhook body of about 1.5 KB.
+std::string order_body(int id) {
+    std::string lines;
+    for (int i = 0; i < 4; ++i) {
+        lines += std::string(i ? "," : "") + R"({"sku":"SKU-)" + std::to_string(1000 + i) +
+                 R"(","title":"Merino wool crew neck sweater, charcoal, size M","quantity":2,"price":"59.90","grams":450})";
+    }
+    return R"({"id":)" + std::to_string(id) +
+           R"(,"name":"#)" + std::to_string(1000 + id) +
+           R"(","email":"buyer)" + std::to_string(id) + R"(@example.com","currency":"EUR","total_price":"479.20",)"
+           R"("shipping_address":{"first_name":"Ada","last_name":"Lovelace","address1":"12 Analytical Street",)"
+           R"("city":"London","zip":"N1 9GU","country_code":"GB"},"line_items":[)" + lines + "]}";
+}
+
+double percentile(std::vector<double> values, double p) {
+    if (values.empty()) return 0;
+    std::sort(values.begin(), values.end());
+    size_t index = static_cast<size_t>(p * static_cast<double>(values.size() - 1));
+    return values[index];
+}
+
+class ferry_instance {
+public:
+    ferry_instance(const fs::path& binary, const fs::path& manifest, const fs::path& log) : log_(log) {
+        pid_ = ::fork();
+        if (pid_ == 0) {
+            int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+            ::dup2(fd, 1);
+            ::dup2(fd, 2);
+            ::execl(binary.c_str(), binary.c_str(), "--log-level", "warn", "run", "--workers", "8", manifest.c_str(), nullptr);
+            ::_exit(127);
+        }
+    }
+    ~ferry_instance() { stop(); }
+
+    // The port, from the store's runs table via `ferry status`? Simpler: the log line.
+    int wait_port(const fs::path& binary, const fs::path& manifest) {
+        for (int i = 0; i < 2000; ++i) {
+            std::string out = capture(binary.string() + " status " + manifest.string());
+            std::smatch m;
+            static const std::regex running(R"(ferry is running \(127\.0\.0\.1:([0-9]+)\))");
+            if (std::regex_search(out, m, running)) return std::stoi(m[1]);
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        }
+        return 0;
+    }
+    long peak_rss_kb() const {
+        std::ifstream status("/proc/" + std::to_string(pid_) + "/status");
+        for (std::string line; std::getline(status, line);) {
+            if (line.rfind("VmHWM:", 0) == 0) return std::stol(line.substr(6));
+        }
+        return 0;
+    }
+    void stop() {
+        if (pid_ <= 0) return;
+        ::kill(pid_, SIGTERM);
+        ::waitpid(pid_, nullptr, 0);
+        pid_ = -1;
+    }
+
+    static std::string capture(const std::string& command) {
+        std::string out;
+        FILE* pipe = ::popen((command + " 2>/dev/null").c_str(), "r");
+        if (!pipe) return out;
+        char buffer[4096];
+        while (size_t n = std::fread(buffer, 1, sizeof(buffer), pipe)) out.append(buffer, n);
+        ::pclose(pipe);
+        return out;
+    }
+
+private:
+    fs::path log_;
+    pid_t pid_ = -1;
+};
+
+// The HTTP target the sink delivers to; records when each order arrived.
+struct target {
+    std::mutex mutex;
+    std::map<int, clock_type::time_point> arrivals;
+    std::atomic<int> received{0};
+
+    http_reply handle(const http_request_in& request) {
+        if (request.method != "POST") return {404, "application/json", "{}", {}};
+        boost::json::error_code ec;
+        boost::json::value body = boost::json::parse(request.body, ec);
+        int id = ec ? -1 : static_cast<int>(body.at("id").to_number<int64_t>());
+        auto now = clock_type::now();
+        {
+            std::lock_guard lock(mutex);
+            arrivals.emplace(id, now);
+        }
+        ++received;
+        return {201, "application/json", R"({"id":"SO-)" + std::to_string(id) + "\"}", {}};
+    }
+};
+
+struct load_result {
+    size_t sent = 0;
+    size_t accepted = 0;
+    double seconds = 0;
+    std::map<int, clock_type::time_point> sent_at;
+};
+
+// Sends signed webhooks from `clients` threads, for `seconds`, at most `rate` per second in all
+// (0: as fast as they can), with ids from `first_id`.
+load_result send_load(int port, int clients, double seconds, double rate, int first_id) {
+    load_result result;
+    std::mutex mutex;
+    std::atomic<int> next_id{first_id};
+    std::atomic<size_t> accepted{0}, sent{0};
+    auto start = clock_type::now();
+    auto end = start + std::chrono::duration_cast<clock_type::duration>(std::chrono::duration<double>(seconds));
+    std::vector<std::thread> threads;
+    for (int c = 0; c < clients; ++c) {
+        threads.emplace_back([&, c] {
+            http_client client;
+            std::map<int, clock_type::time_point> mine;
+            for (size_t n = 0;; ++n) {
+                if (rate > 0) {
+                    // Each client keeps its share of the rate on a fixed schedule.
+                    auto due = start + std::chrono::duration_cast<clock_type::duration>(
+                                           std::chrono::duration<double>((double(n) * clients + c) / rate));
+                    if (due >= end) break;
+                    std::this_thread::sleep_until(due);
+                } else if (clock_type::now() >= end) {
+                    break;
+                }
+                int id = next_id++;
+                http_call call;
+                call.method = "POST";
+                call.url = "http://127.0.0.1:" + std::to_string(port) + "/webhooks/shop";
+                call.body = order_body(id);
+                call.headers = {{"X-Test-Hmac-Sha256", sign(call.body)}, {"X-Test-Event-Id", std::to_string(id)},
+                                {"Content-Type", "application/json"}};
+                mine[id] = clock_type::now();
+                ++sent;
+                if (client.send("load", call).status == 200) ++accepted;
+            }
+            std::lock_guard lock(mutex);
+            result.sent_at.insert(mine.begin(), mine.end());
+        });
+    }
+    for (auto& t : threads) t.join();
+    result.seconds = std::chrono::duration<double>(clock_type::now() - start).count();
+    result.sent = sent;
+    result.accepted = accepted;
+    return result;
+}
+
+fs::path write_manifest(const fs::path& dir, const fs::path& plugins, int target_port, bool http_sink) {
+    std::string sink = http_sink ? R"({"connection": "erp", "stream": "order", "component": "http", "config": {"path": "/orders"}})"
+                                 : R"({"connection": "erp", "stream": "order", "component": "memory"})";
+    fs::path path = dir / "ferry.json";
+    std::ofstream(path) << R"({
+      "ferry": 1,
+      "plugins": [")" << plugins.string() << R"("],
+      "store": "sqlite://ferry.db",
+      "server": {"listen": "127.0.0.1:0", "max_body_bytes": 65536},
+      "connections": {
+        "shop": {"plugin": "testkit", "config": {"endpoint": "http://127.0.0.1:9", "token": "${env:BENCH_TOKEN}"}},
+        "erp": {"plugin": "testkit", "config": {"endpoint": "http://127.0.0.1:)" << target_port << R"(", "token": "${env:BENCH_TOKEN}"}}
+      },
+      "pipelines": {"orders": {
+        "source": {"connection": "shop", "stream": "order", "config": {"hmac_secret": "${env:BENCH_SECRET}"}},
+        "transforms": [{"use": "testkit.echo"}, {"use": "testkit.echo"}],
+        "sink": )" << sink << R"(,
+        "concurrency": 32
+      }}
+    })";
+    return path;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    double seconds = 5;
+    int clients = 16;
+    for (int i = 1; i + 1 < argc; i += 2) {
+        std::string flag = argv[i];
+        if (flag == "--seconds") seconds = std::stod(argv[i + 1]);
+        if (flag == "--clients") clients = std::stoi(argv[i + 1]);
+    }
+    fs::path bench_dir = fs::canonical("/proc/self/exe").parent_path();
+    fs::path build = bench_dir.parent_path();
+    fs::path binary = build / "bin" / "ferry";
+    fs::path plugins = build / "tests" / "plugins";
+    ::setenv("BENCH_TOKEN", "bench-token-123456", 1);
+    ::setenv("BENCH_SECRET", secret.c_str(), 1);
+    ::unsetenv("FERRY_PLUGIN_PATH");
+
+    target sink;
+    http_server_options options;
+    options.port = 0;
+    options.handler_threads = 4;
+    http_server server(options, [&](const http_request_in& r) { return sink.handle(r); });
+    server.start();
+    long peak_rss = 0;
+
+    auto fresh_dir = [](const std::string& name) {
+        fs::path dir = fs::temp_directory_path() / ("ferry-bench-" + name + "-" + std::to_string(::getpid()));
+        fs::remove_all(dir);
+        fs::create_directories(dir);
+        return dir;
+    };
+
+    // 1. Intake: signed webhooks accepted durably per second (sink: in-process memory).
+    double intake_rate = 0;
+    {
+        fs::path dir = fresh_dir("intake");
+        fs::path manifest = write_manifest(dir, plugins, server.port(), false);
+        ferry_instance ferry(binary, manifest, dir / "ferry.log");
+        int port = ferry.wait_port(binary, manifest);
+        if (!port) {
+            std::cerr << "ferry did not start; see " << (dir / "ferry.log") << "\n";
+            return 1;
+        }
+        load_result r = send_load(port, clients, seconds, 0, 1);
+        intake_rate = double(r.accepted) / r.seconds;
+        peak_rss = std::max(peak_rss, ferry.peak_rss_kb());
+        std::printf("intake:      %zu webhooks accepted durably in %.2f s = %.0f/s (%zu sent, %d clients)\n", r.accepted,
+                    r.seconds, intake_rate, r.sent, clients);
+        ferry.stop();
+        fs::remove_all(dir);
+    }
+
+    // 2. End to end at full speed: webhook, two transforms, HTTP sink on loopback.
+    double e2e_rate = 0;
+    {
+        fs::path dir = fresh_dir("e2e");
+        fs::path manifest = write_manifest(dir, plugins, server.port(), true);
+        ferry_instance ferry(binary, manifest, dir / "ferry.log");
+        int port = ferry.wait_port(binary, manifest);
+        auto start = clock_type::now();
+        load_result r = send_load(port, clients, seconds, 0, 1000000);
+        auto deadline = clock_type::now() + std::chrono::seconds(120);
+        while (sink.received < static_cast<int>(r.accepted) && clock_type::now() < deadline) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        }
+        double elapsed = std::chrono::duration<double>(clock_type::now() - start).count();
+        e2e_rate = double(sink.received) / elapsed;
+        peak_rss = std::max(peak_rss, ferry.peak_rss_kb());
+        std::printf("end to end:  %d of %zu records at the target in %.2f s = %.0f records/s\n", sink.received.load(),
+                    r.accepted, elapsed, e2e_rate);
+        ferry.stop();
+        fs::remove_all(dir);
+    }
+
+    // 3. Latency at half the end-to-end maximum.
+    {
+        fs::path dir = fresh_dir("latency");
+        fs::path manifest = write_manifest(dir, plugins, server.port(), true);
+        ferry_instance ferry(binary, manifest, dir / "ferry.log");
+        int port = ferry.wait_port(binary, manifest);
+        {
+            std::lock_guard lock(sink.mutex);
+            sink.arrivals.clear();
+        }
+        sink.received = 0;
+        double rate = std::max(1.0, e2e_rate / 2);
+        load_result r = send_load(port, clients, seconds, rate, 2000000);
+        auto deadline = clock_type::now() + std::chrono::seconds(60);
+        while (sink.received < static_cast<int>(r.accepted) && clock_type::now() < deadline) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        }
+        std::vector<double> latencies;
+        {
+            std::lock_guard lock(sink.mutex);
+            for (const auto& [id, sent] : r.sent_at) {
+                auto arrived = sink.arrivals.find(id);
+                if (arrived != sink.arrivals.end()) {
+                    latencies.push_back(std::chrono::duration<double, std::milli>(arrived->second - sent).count());
+                }
+            }
+        }
+        peak_rss = std::max(peak_rss, ferry.peak_rss_kb());
+        std::printf("latency:     at %.0f webhooks/s (half of end to end): p50 %.2f ms, p99 %.2f ms, max %.2f ms over %zu records\n",
+                    rate, percentile(latencies, 0.50), percentile(latencies, 0.99), percentile(latencies, 1.0),
+                    latencies.size());
+        ferry.stop();
+        fs::remove_all(dir);
+    }
+    std::printf("peak RSS:    %.1f MB (ferry's VmHWM, largest of the three runs)\n", double(peak_rss) / 1024.0);
+    server.stop();
+    return 0;
+}

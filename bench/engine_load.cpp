@@ -101,6 +101,18 @@ public:
         }
         return 0;
     }
+    // CPU seconds (user + system) the process has used so far.
+    double cpu_seconds() const {
+        std::ifstream stat("/proc/" + std::to_string(pid_) + "/stat");
+        std::string text((std::istreambuf_iterator<char>(stat)), {});
+        std::istringstream fields(text.substr(text.rfind(')') + 2));
+        std::string field;
+        double ticks = 0;
+        for (int i = 3; i <= 15 && fields >> field; ++i) {
+            if (i == 14 || i == 15) ticks += std::stod(field);
+        }
+        return ticks / double(::sysconf(_SC_CLK_TCK));
+    }
     void stop() {
         if (pid_ <= 0) return;
         ::kill(pid_, SIGTERM);
@@ -264,11 +276,14 @@ int main(int argc, char** argv) {
             std::cerr << "ferry did not start; see " << (dir / "ferry.log") << "\n";
             return 1;
         }
+        double cpu_before = ferry.cpu_seconds();
         load_result r = send_load(port, clients, seconds, 0, 1);
+        double cpu = ferry.cpu_seconds() - cpu_before;
         intake_rate = double(r.accepted) / r.seconds;
         peak_rss = std::max(peak_rss, ferry.peak_rss_kb());
-        std::printf("intake:      %zu webhooks accepted durably in %.2f s = %.0f/s (%zu sent, %d clients)\n", r.accepted,
-                    r.seconds, intake_rate, r.sent, clients);
+        std::printf("intake:      %zu webhooks accepted durably in %.2f s = %.0f/s (%zu sent, %d clients); "
+                    "ferry used %.2f CPU-s = %.0f us per webhook\n",
+                    r.accepted, r.seconds, intake_rate, r.sent, clients, cpu, cpu / double(r.accepted) * 1e6);
         ferry.stop();
         fs::remove_all(dir);
     }
@@ -280,7 +295,12 @@ int main(int argc, char** argv) {
         fs::path manifest = write_manifest(dir, plugins, server.port(), true);
         ferry_instance ferry(binary, manifest, dir / "ferry.log");
         int port = ferry.wait_port(binary, manifest);
+        if (!port) {
+            std::cerr << "ferry did not start; see " << (dir / "ferry.log") << "\n";
+            return 1;
+        }
         auto start = clock_type::now();
+        double cpu_before = ferry.cpu_seconds();
         load_result r = send_load(port, clients, seconds, 0, 1000000);
         auto deadline = clock_type::now() + std::chrono::seconds(120);
         while (sink.received < static_cast<int>(r.accepted) && clock_type::now() < deadline) {
@@ -288,9 +308,11 @@ int main(int argc, char** argv) {
         }
         double elapsed = std::chrono::duration<double>(clock_type::now() - start).count();
         e2e_rate = double(sink.received) / elapsed;
+        double cpu = ferry.cpu_seconds() - cpu_before;
         peak_rss = std::max(peak_rss, ferry.peak_rss_kb());
-        std::printf("end to end:  %d of %zu records at the target in %.2f s = %.0f records/s\n", sink.received.load(),
-                    r.accepted, elapsed, e2e_rate);
+        std::printf("end to end:  %d of %zu records at the target in %.2f s = %.0f records/s; "
+                    "ferry used %.2f CPU-s = %.0f us per record\n",
+                    sink.received.load(), r.accepted, elapsed, e2e_rate, cpu, cpu / double(sink.received) * 1e6);
         ferry.stop();
         fs::remove_all(dir);
     }
@@ -301,6 +323,10 @@ int main(int argc, char** argv) {
         fs::path manifest = write_manifest(dir, plugins, server.port(), true);
         ferry_instance ferry(binary, manifest, dir / "ferry.log");
         int port = ferry.wait_port(binary, manifest);
+        if (!port) {
+            std::cerr << "ferry did not start; see " << (dir / "ferry.log") << "\n";
+            return 1;
+        }
         {
             std::lock_guard lock(sink.mutex);
             sink.arrivals.clear();

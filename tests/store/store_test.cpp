@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <atomic>
 #include <set>
 #include <thread>
 
@@ -204,6 +205,33 @@ TEST_F(store_test, refuses_a_store_from_a_newer_ferry) {
     } catch (const store_error& e) {
         EXPECT_NE(std::string(e.what()).find("newer ferry (schema 99"), std::string::npos) << e.what();
     }
+}
+
+TEST_F(store_test, a_missing_store_is_created_only_when_asked) {
+    try {
+        open_store("sqlite://absent.db", dir.path(), false);
+        FAIL() << "opened a store that does not exist";
+    } catch (const store_error& e) {
+        EXPECT_NE(std::string(e.what()).find("ferry has not run with this manifest"), std::string::npos);
+    }
+    EXPECT_FALSE(std::filesystem::exists(dir.path() / "absent.db"));
+}
+
+TEST_F(store_test, two_processes_may_open_a_new_store_at_once) {
+    std::vector<std::thread> openers;
+    std::atomic<int> failures{0};
+    for (int i = 0; i < 6; ++i) {
+        openers.emplace_back([&] {
+            try {
+                open()->last_id();
+            } catch (const std::exception& e) {
+                ADD_FAILURE() << e.what();
+                ++failures;
+            }
+        });
+    }
+    for (auto& t : openers) t.join();
+    EXPECT_EQ(failures, 0);
 }
 
 TEST_F(store_test, names_an_unknown_store_kind) {

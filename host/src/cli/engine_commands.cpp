@@ -62,7 +62,7 @@ std::unique_ptr<store> open_manifest_store(const fs::path& manifest_path, manife
     }
     outline = std::move(*read);
     try {
-        return open_store(outline.store_url, outline.base);
+        return open_store(outline.store_url, outline.base, false);
     } catch (const store_error& e) {
         err << "ferry: " << e.what() << "\n";
         return nullptr;

@@ -373,6 +373,7 @@ void engine::stop() {
         stopping_ = true;
     }
     work_changed_.notify_all();
+    idle_changed_.notify_all();
     stop_requested_.notify_all();
     for (auto& t : pollers_) t.join();
     for (auto& t : workers_) t.join();
@@ -392,7 +393,12 @@ bool engine::wait_idle(std::chrono::milliseconds timeout, int64_t horizon_ms) {
             return !due || *due > limit;
         });
         if (idle) return true;
-        if (work_changed_.wait_until(lock, deadline) == std::cv_status::timeout) return false;
+        // Records that fall due later wake nobody: look again at least every 10 ms.
+        auto wake = std::min(deadline, std::chrono::steady_clock::now() + std::chrono::milliseconds(10));
+        ++idle_waiters_;
+        idle_changed_.wait_until(lock, wake);
+        --idle_waiters_;
+        if (std::chrono::steady_clock::now() >= deadline) return false;
     }
 }
 
@@ -401,6 +407,14 @@ bool engine::wait_idle(std::chrono::milliseconds timeout, int64_t horizon_ms) {
 
 void engine::schedule(pipeline_runtime& p, journal_entry entry) {
     p.queue.add(std::move(entry));
+}
+
+void engine::wake_workers(size_t new_records) {
+    if (new_records >= workers_.size()) {
+        work_changed_.notify_all();
+        return;
+    }
+    for (size_t i = 0; i < new_records; ++i) work_changed_.notify_one();
 }
 
 webhook_outcome engine::accept_webhook(const std::string& connection, const webhook_input& request) {
@@ -478,7 +492,7 @@ webhook_outcome engine::accept_webhook(const std::string& connection, const webh
             schedule(*p, std::move(entry));
         }
     }
-    work_changed_.notify_all();
+    wake_workers(out.accepted);
     out.message = "accepted " + std::to_string(out.accepted) + ", duplicates " + std::to_string(out.duplicates);
     return out;
 }
@@ -498,7 +512,7 @@ size_t engine::pick_up_requeued() {
             }
         }
     }
-    if (scheduled) work_changed_.notify_all();
+    wake_workers(scheduled);
     return scheduled;
 }
 
@@ -566,7 +580,7 @@ size_t engine::poll_once(pipeline_runtime& p) {
             schedule(p, std::move(entry));
         }
     }
-    work_changed_.notify_all();
+    wake_workers(accepted);
     return accepted;
 }
 
@@ -651,9 +665,9 @@ void engine::worker_loop(size_t index) {
         }
         lock.lock();
         record_outcome(*p, entry, o);
-        lock.unlock();
-        work_changed_.notify_all();
-        lock.lock();
+        // This worker goes on taking work itself; others are woken only for follow-ups.
+        wake_workers(o.follow_ups.size());
+        if (idle_waiters_ > 0) idle_changed_.notify_all();
     }
 }
 
@@ -792,9 +806,14 @@ engine::outcome engine::deliver(pipeline_runtime& p, const journal_entry& entry,
     bool sink_called = false;
     for (size_t i = 0; i < current.size(); ++i) {
         std::string idempotency_key = current.size() == 1 ? base_key : base_key + "#" + std::to_string(i);
-        if (std::optional<std::string> known = store_.target_for(idempotency_key)) {
-            targets.emplace_back(idempotency_key, *known);
-            continue;
+        // A record this process journalled and never tried cannot be in the target nor in the ID
+        // map yet: only the others pay for looking.
+        bool maybe_written = entry.maybe_written || entry.attempts > 0;
+        if (maybe_written) {
+            if (std::optional<std::string> known = store_.target_for(idempotency_key)) {
+                targets.emplace_back(idempotency_key, *known);
+                continue;
+            }
         }
         ferry_record view = current[i].view();
         ferry_delivery delivery{};
@@ -805,9 +824,6 @@ engine::outcome engine::deliver(pipeline_runtime& p, const journal_entry& entry,
         call_context& call = w.sink_call;
         sink_called = true;
         auto started = std::chrono::steady_clock::now();
-        // A record this process journalled and never tried cannot be in the target yet: only the
-        // others pay for a lookup.
-        bool maybe_written = entry.maybe_written || entry.attempts > 0;
         if (maybe_written && p.sink->component().has(FERRY_CAP_LOOKUP)) {
             ferry_status status = p.sink->lookup(delivery, call);
             if (status != FERRY_OK) {

@@ -148,6 +148,8 @@ private:
                  const std::string& error, uint64_t delay_ms, bool at_sink);
     void record_outcome(pipeline_runtime& p, const journal_entry& entry, const outcome& o);
     void schedule(pipeline_runtime& p, journal_entry entry);
+    // Wakes as many sleeping workers as there are new records (at most all of them).
+    void wake_workers(size_t new_records);
     pipeline_runtime* find_pipeline(const std::string& name);
     int64_t now_ms() const;
 
@@ -160,7 +162,9 @@ private:
     std::vector<std::unique_ptr<pipeline_runtime>> pipelines_;
 
     std::mutex mutex_;  // guards the queues, connection runtimes and pipeline run state
-    std::condition_variable work_changed_;
+    std::condition_variable work_changed_;  // a sleeping worker may find work now
+    std::condition_variable idle_changed_;  // a record finished: wait_idle may be done
+    size_t idle_waiters_ = 0;
     std::condition_variable stop_requested_;
     std::atomic<bool> stopping_{false};
     std::vector<std::thread> workers_;

@@ -11,6 +11,7 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <thread>
 #include <utility>
 
 namespace ferry::host {
@@ -111,6 +112,12 @@ private:
     sqlite3_stmt* stmt_;
 };
 
+// SQLite answered "busy" without waiting (it does when two connections race to set up a new file).
+class store_busy : public store_error {
+public:
+    using store_error::store_error;
+};
+
 class database {
 public:
     database(const std::string& path, bool create) {
@@ -131,9 +138,11 @@ public:
 
     void exec(const char* sql) {
         char* error = nullptr;
-        if (sqlite3_exec(db_, sql, nullptr, nullptr, &error) != SQLITE_OK) {
+        int rc = sqlite3_exec(db_, sql, nullptr, nullptr, &error);
+        if (rc != SQLITE_OK) {
             std::string message = error ? error : sqlite3_errmsg(db_);
             sqlite3_free(error);
+            if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED) throw store_busy("store: " + message);
             throw store_error("store: " + message);
         }
     }
@@ -214,11 +223,31 @@ journal_entry read_entry(sqlite3_stmt* s, int first = 0) {
 
 class sqlite_store final : public store {
 public:
-    explicit sqlite_store(const std::string& path) : writer_(path, true) {
-        writer_.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=OFF;");
-        migrate();
-        reader_ = std::make_unique<database>(path, false);
-        reader_->exec("PRAGMA query_only=ON;");
+    sqlite_store(const std::string& path, bool create) : writer_(path, create) {
+        // Setting up a new file can meet another process doing the same: SQLite then answers busy
+        // at once instead of waiting, so try again for a while.
+        for (int attempt = 1;; ++attempt) {
+            try {
+                writer_.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=OFF;");
+                migrate();
+                break;
+            } catch (const store_busy&) {
+                if (attempt == 200) throw;
+                std::this_thread::sleep_for(std::chrono::milliseconds(5 + attempt % 20));
+            }
+        }
+        for (size_t i = 0; i < reader_count; ++i) {
+            readers_.push_back(std::make_unique<database>(path, false));
+            readers_.back()->exec("PRAGMA query_only=ON;");
+            idle_readers_.push_back(readers_.back().get());
+        }
+    }
+
+    ~sqlite_store() override {
+        try {
+            write([](database&) {});  // commits API calls still buffered
+        } catch (...) {
+        }
     }
 
     std::vector<int64_t> append(const std::vector<append_item>& items, const std::optional<cursor_update>& cursor) override {
@@ -256,7 +285,7 @@ public:
     }
 
     std::vector<journal_entry> pending(const std::string& pipeline) override {
-        std::lock_guard lock(read_mutex_);
+        reader_lease reader_(*this);
         static const std::string sql = std::string("SELECT ") + entry_columns +
                                        " FROM journal WHERE pipeline = ? AND state = 0 ORDER BY id";
         auto s = reader_->prepare(sql.c_str());
@@ -267,7 +296,7 @@ public:
     }
 
     std::vector<journal_entry> requeued_since(int64_t after_id) override {
-        std::lock_guard lock(read_mutex_);
+        reader_lease reader_(*this);
         static const std::string sql = std::string("SELECT ") + entry_columns +
                                        " FROM journal WHERE id > ? AND state = 0 AND origin IN (?, ?) ORDER BY id";
         auto s = reader_->prepare(sql.c_str());
@@ -278,14 +307,14 @@ public:
     }
 
     int64_t last_id() override {
-        std::lock_guard lock(read_mutex_);
+        reader_lease reader_(*this);
         auto s = reader_->prepare("SELECT coalesce(max(id), 0) FROM journal");
         reader_->step(s);
         return sqlite3_column_int64(s, 0);
     }
 
     std::optional<journal_entry> entry(int64_t id) override {
-        std::lock_guard lock(read_mutex_);
+        reader_lease reader_(*this);
         static const std::string sql = std::string("SELECT ") + entry_columns + " FROM journal WHERE id = ?";
         auto s = reader_->prepare(sql.c_str());
         bind_all(s, id);
@@ -383,7 +412,7 @@ public:
     }
 
     std::optional<std::string> target_for(const std::string& idempotency_key) override {
-        std::lock_guard lock(read_mutex_);
+        reader_lease reader_(*this);
         auto s = reader_->prepare("SELECT target_id FROM id_map WHERE idempotency_key = ?");
         bind_all(s, idempotency_key);
         if (!reader_->step(s)) return std::nullopt;
@@ -391,7 +420,7 @@ public:
     }
 
     std::optional<int64_t> delivered_version(const std::string& pipeline, const std::string& key) override {
-        std::lock_guard lock(read_mutex_);
+        reader_lease reader_(*this);
         auto s = reader_->prepare("SELECT version FROM key_versions WHERE pipeline = ? AND key = ?");
         bind_all(s, pipeline, key);
         if (!reader_->step(s)) return std::nullopt;
@@ -399,7 +428,7 @@ public:
     }
 
     std::optional<std::string> state_get(const std::string& connection, const std::string& key) override {
-        std::lock_guard lock(read_mutex_);
+        reader_lease reader_(*this);
         auto s = reader_->prepare("SELECT value FROM state WHERE connection = ? AND key = ?");
         bind_all(s, connection, key);
         if (!reader_->step(s)) return std::nullopt;
@@ -419,7 +448,7 @@ public:
     }
 
     std::vector<dead_letter> dead_letters(const std::string& pipeline, size_t limit) override {
-        std::lock_guard lock(read_mutex_);
+        reader_lease reader_(*this);
         static const std::string sql = std::string("SELECT ") + prefixed_entry_columns() +
                                        ", d.reason, d.step, d.trace, d.created_ms, d.edited_payload"
                                        " FROM dead_letters d JOIN journal j ON j.id = d.journal_id"
@@ -432,7 +461,7 @@ public:
     }
 
     std::optional<dead_letter> find_dead_letter(int64_t id) override {
-        std::lock_guard lock(read_mutex_);
+        reader_lease reader_(*this);
         static const std::string sql = std::string("SELECT ") + prefixed_entry_columns() +
                                        ", d.reason, d.step, d.trace, d.created_ms, d.edited_payload"
                                        " FROM dead_letters d JOIN journal j ON j.id = d.journal_id WHERE d.journal_id = ?";
@@ -482,7 +511,7 @@ public:
     }
 
     std::vector<journal_entry> journal_window(const std::string& pipeline, int64_t since_ms, int64_t until_ms) override {
-        std::lock_guard lock(read_mutex_);
+        reader_lease reader_(*this);
         static const std::string sql = std::string("SELECT ") + entry_columns +
                                        " FROM journal WHERE pipeline = ? AND received_ms >= ? AND received_ms < ?"
                                        " AND origin <> ? ORDER BY id";
@@ -493,18 +522,16 @@ public:
         return out;
     }
 
+    // Kept for the next commit, whoever makes it: the log costs no disk sync of its own. Calls not
+    // yet committed when the process dies are lost, which the log can afford and the journal not.
     void log_api_call(const api_call& call) override {
-        write([&](database& db) {
-            auto s = db.prepare(
-                "INSERT INTO api_calls (connection, method, url, status, latency_ms, request_body, response_body, error, at_ms)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
-            bind_all(s, call.connection, call.method, call.url, static_cast<int64_t>(call.status), call.latency_ms, call.request_body, call.response_body, call.error, call.at_ms);
-            db.step(s);
-        });
+        std::lock_guard lock(commit_mutex_);
+        api_call_buffer_.push_back(call);
     }
 
     std::vector<api_call> api_calls(const std::string& connection, size_t limit) override {
-        std::lock_guard lock(read_mutex_);
+        write([](database&) {});  // what is buffered becomes visible
+        reader_lease reader_(*this);
         auto s = reader_->prepare(
             "SELECT connection, method, url, status, latency_ms, request_body, response_body, error, at_ms"
             " FROM api_calls WHERE (? = '' OR connection = ?) ORDER BY id DESC LIMIT ?");
@@ -536,7 +563,7 @@ public:
     }
 
     pipeline_counts counts(const std::string& pipeline) override {
-        std::lock_guard lock(read_mutex_);
+        reader_lease reader_(*this);
         auto s = reader_->prepare("SELECT state, count(*) FROM journal WHERE pipeline = ? GROUP BY state");
         bind_all(s, pipeline);
         pipeline_counts out;
@@ -575,7 +602,7 @@ public:
     }
 
     std::optional<std::string> running_address() override {
-        std::lock_guard lock(read_mutex_);
+        reader_lease reader_(*this);
         auto s = reader_->prepare(
             "SELECT address FROM runs WHERE outcome = 'running' AND address <> '' ORDER BY id DESC LIMIT 1");
         if (!reader_->step(s)) return std::nullopt;
@@ -591,10 +618,37 @@ public:
     }
 
 private:
+    // Borrows one of the read connections for the scope: SQLite's WAL lets them read concurrently.
+    class reader_lease {
+    public:
+        explicit reader_lease(sqlite_store& owner) : owner_(owner) {
+            std::unique_lock lock(owner_.reader_mutex_);
+            owner_.reader_free_.wait(lock, [&] { return !owner_.idle_readers_.empty(); });
+            db_ = owner_.idle_readers_.back();
+            owner_.idle_readers_.pop_back();
+        }
+        ~reader_lease() {
+            {
+                std::lock_guard lock(owner_.reader_mutex_);
+                owner_.idle_readers_.push_back(db_);
+            }
+            owner_.reader_free_.notify_one();
+        }
+        reader_lease(const reader_lease&) = delete;
+        reader_lease& operator=(const reader_lease&) = delete;
+        database* operator->() const { return db_; }
+
+    private:
+        sqlite_store& owner_;
+        database* db_ = nullptr;
+    };
+
     struct write_op {
         std::function<void(database&)> work;
         std::exception_ptr error;
         bool done = false;
+        bool leads = false;  // this writer commits the next batch
+        std::condition_variable wake;
     };
 
     static std::string prefixed_entry_columns() {
@@ -631,62 +685,88 @@ private:
         db.step(s);
     }
 
+    // Brings the schema up to date in one immediate transaction, so that two processes opening a
+    // new store at once (ferry run and ferry status) cannot both migrate it.
     void migrate() {
-        writer_.exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)");
-        int64_t current = 0;
-        {
-            auto s = writer_.prepare("SELECT coalesce(max(version), 0) FROM schema_version");
-            writer_.step(s);
-            current = sqlite3_column_int64(s, 0);
-        }
-        constexpr int64_t latest = sizeof(migrations) / sizeof(migrations[0]);
-        if (current > latest) {
-            throw store_error("the store was written by a newer ferry (schema " + std::to_string(current) +
-                              ", this build knows " + std::to_string(latest) + ")");
-        }
-        for (int64_t v = current; v < latest; ++v) {
-            writer_.exec("BEGIN IMMEDIATE");
-            try {
+        writer_.exec("BEGIN IMMEDIATE");
+        try {
+            writer_.exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)");
+            int64_t current = 0;
+            {
+                auto s = writer_.prepare("SELECT coalesce(max(version), 0) FROM schema_version");
+                writer_.step(s);
+                current = sqlite3_column_int64(s, 0);
+            }
+            constexpr int64_t latest = sizeof(migrations) / sizeof(migrations[0]);
+            if (current > latest) {
+                throw store_error("the store was written by a newer ferry (schema " + std::to_string(current) +
+                                  ", this build knows " + std::to_string(latest) + ")");
+            }
+            for (int64_t v = current; v < latest; ++v) {
                 writer_.exec(migrations[v]);
                 writer_.exec(("INSERT INTO schema_version (version) VALUES (" + std::to_string(v + 1) + ")").c_str());
-                writer_.exec("COMMIT");
-            } catch (...) {
-                writer_.exec("ROLLBACK");
-                throw;
             }
+            writer_.exec("COMMIT");
+        } catch (...) {
+            writer_.exec("ROLLBACK");
+            throw;
         }
     }
 
-    // Group commit: queue `work`; the first writer to find no commit under way commits everything
-    // queued so far in one transaction. Returns once `work` is durable; rethrows what it threw.
+    // Group commit: queue `work`; the first writer to find no commit under way becomes the leader
+    // and commits everything queued so far in one transaction. Each writer is woken only when its
+    // own work is committed, or to lead the next batch. Returns once `work` is durable; rethrows
+    // what it threw.
     void write(std::function<void(database&)> work) {
-        write_op op{std::move(work), nullptr, false};
+        write_op op{std::move(work), nullptr, false, false, {}};
         std::unique_lock lock(commit_mutex_);
         queue_.push_back(&op);
-        while (!op.done) {
-            if (committing_) {
-                commit_done_.wait(lock);
-                continue;
-            }
+        if (committing_) {
+            op.wake.wait(lock, [&] { return op.done || op.leads; });
+        } else {
             committing_ = true;
+            op.leads = true;
+        }
+        if (op.leads) {
             std::vector<write_op*> batch;
             batch.swap(queue_);
+            std::vector<api_call> calls;
+            calls.swap(api_call_buffer_);
             lock.unlock();
-            commit(batch);
+            commit(batch, calls);
             lock.lock();
-            committing_ = false;
-            for (write_op* done : batch) done->done = true;
-            commit_done_.notify_all();
+            for (write_op* done : batch) {
+                done->done = true;
+                if (done != &op) done->wake.notify_one();
+            }
+            if (queue_.empty()) {
+                committing_ = false;
+            } else {
+                queue_.front()->leads = true;  // hand the next batch to one waiting writer
+                queue_.front()->wake.notify_one();
+            }
         }
         if (op.error) std::rethrow_exception(op.error);
     }
 
-    void commit(const std::vector<write_op*>& batch) {
+    void commit(const std::vector<write_op*>& batch, const std::vector<api_call>& calls) {
         try {
             writer_.exec("BEGIN IMMEDIATE");
         } catch (...) {
             for (write_op* op : batch) op->error = std::current_exception();
             return;
+        }
+        for (const api_call& call : calls) {
+            auto s = writer_.prepare(
+                "INSERT INTO api_calls (connection, method, url, status, latency_ms, request_body, response_body, error, at_ms)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+            bind_all(s, call.connection, call.method, call.url, static_cast<int64_t>(call.status), call.latency_ms,
+                     call.request_body, call.response_body, call.error, call.at_ms);
+            try {
+                writer_.step(s);
+            } catch (const store_error&) {
+                // The call log must never fail a journal commit.
+            }
         }
         for (write_op* op : batch) {
             writer_.exec("SAVEPOINT op");
@@ -711,23 +791,29 @@ private:
         }
     }
 
+    static constexpr size_t reader_count = 4;
     database writer_;
-    std::unique_ptr<database> reader_;
-    std::mutex read_mutex_;
+    std::vector<std::unique_ptr<database>> readers_;
+    std::vector<database*> idle_readers_;
+    std::mutex reader_mutex_;
+    std::condition_variable reader_free_;
+    std::vector<api_call> api_call_buffer_;  // written with the next commit
     std::mutex commit_mutex_;
-    std::condition_variable commit_done_;
     std::vector<write_op*> queue_;
     bool committing_ = false;
 };
 
 }  // namespace
 
-std::unique_ptr<store> open_store(const std::string& url, const std::filesystem::path& base) {
+std::unique_ptr<store> open_store(const std::string& url, const std::filesystem::path& base, bool create) {
     constexpr std::string_view sqlite_scheme = "sqlite://";
     if (url.rfind(sqlite_scheme, 0) == 0) {
         std::filesystem::path path(url.substr(sqlite_scheme.size()));
         if (path.is_relative()) path = base / path;
-        return std::make_unique<sqlite_store>(path.string());
+        if (!create && !std::filesystem::exists(path)) {
+            throw store_error("there is no store at " + path.string() + " yet: ferry has not run with this manifest");
+        }
+        return std::make_unique<sqlite_store>(path.string(), create);
     }
     if (url.rfind("postgresql://", 0) == 0) {
         throw store_error("the PostgreSQL store is not built yet; use sqlite://PATH");

@@ -159,7 +159,8 @@ public:
     virtual void end_run(int64_t run, const std::string& outcome) = 0;
 };
 
-// Opens the store a manifest names ("sqlite://path", relative to `base`). Runs migrations.
-std::unique_ptr<store> open_store(const std::string& url, const std::filesystem::path& base);
+// Opens the store a manifest names ("sqlite://path", relative to `base`) and brings its schema up
+// to date. With `create` false a store that does not exist yet is an error, not a new file.
+std::unique_ptr<store> open_store(const std::string& url, const std::filesystem::path& base, bool create = true);
 
 }  // namespace ferry::host

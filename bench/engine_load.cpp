@@ -253,8 +253,7 @@ int main(int argc, char** argv) {
     target sink;
     http_server_options options;
     options.port = 0;
-    options.handler_threads = 4;
-    http_server server(options, [&](const http_request_in& r) { return sink.handle(r); });
+    http_server server(options, immediate([&](const http_request_in& r) { return sink.handle(r); }));
     server.start();
     long peak_rss = 0;
 

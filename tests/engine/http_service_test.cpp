@@ -94,7 +94,7 @@ protected:
         ::setenv("FERRY_TEST_TOKEN", token.c_str(), 1);
         http_server_options options;
         options.port = 0;
-        server = std::make_unique<http_server>(options, [this](const http_request_in& r) { return target.handle(r); });
+        server = std::make_unique<http_server>(options, immediate([this](const http_request_in& r) { return target.handle(r); }));
         server->start();
     }
     void TearDown() override {
@@ -195,7 +195,7 @@ TEST_F(http_service_test, a_transport_failure_is_transient_and_named) {
     // A port nothing listens on: bind one, then close it.
     http_server_options options;
     options.port = 0;
-    http_server closed(options, [](const http_request_in&) { return http_reply{}; });
+    http_server closed(options, immediate([](const http_request_in&) { return http_reply{}; }));
     closed.start();
     std::string dead_endpoint = "http://127.0.0.1:" + std::to_string(closed.port());
     closed.stop();

@@ -173,7 +173,9 @@ int command_run(const run_options& options, const std::vector<fs::path>& plugin_
     server_options.port = port;
     server_options.max_body_bytes = m.server.max_body_bytes;
     engine& running = *eng;
-    http_server server(server_options, [&](const http_request_in& request) { return route_request(running, request, draining); });
+    http_server server(server_options, [&](http_request_in request, http_responder respond) {
+        route_request(running, request, draining, std::move(respond));
+    });
     try {
         server.start();
     } catch (const std::exception& e) {
@@ -191,6 +193,7 @@ int command_run(const run_options& options, const std::vector<fs::path>& plugin_
     log_info(std::string("received ") + (signal == SIGTERM ? "SIGTERM" : "SIGINT") +
              ": refusing new webhooks, finishing the records in flight");
     draining = true;
+    eng->wait_intake_drained();  // every webhook already taken gets its answer
     server.stop();
     eng->stop();
     db->end_run(run, signal == SIGTERM ? "stopped by SIGTERM" : "stopped by SIGINT");

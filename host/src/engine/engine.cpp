@@ -417,14 +417,15 @@ void engine::wake_workers(size_t new_records) {
     for (size_t i = 0; i < new_records; ++i) work_changed_.notify_one();
 }
 
-webhook_outcome engine::accept_webhook(const std::string& connection, const webhook_input& request) {
+void engine::accept_webhook_async(const std::string& connection, const webhook_input& request,
+                                  std::function<void(webhook_outcome)> done) {
     std::vector<pipeline_runtime*> targets;
     for (auto& p : pipelines_) {
         if (p->source && p->spec->source.connection == connection && p->source->component().has(FERRY_CAP_WEBHOOK)) {
             targets.push_back(p.get());
         }
     }
-    if (targets.empty()) return {404, "no pipeline takes webhooks from connection \"" + connection + "\"", 0, 0};
+    if (targets.empty()) return done({404, "no pipeline takes webhooks from connection \"" + connection + "\"", 0, 0});
 
     std::vector<ferry_header> headers;
     for (const auto& [name, value] : request.headers) headers.push_back({c_str(name), c_str(value)});
@@ -436,65 +437,98 @@ webhook_outcome engine::accept_webhook(const std::string& connection, const webh
     raw.header_count = headers.size();
     raw.body = c_str(request.body);
 
-    std::vector<append_item> items;
+    auto items = std::make_shared<std::vector<append_item>>();
     std::vector<pipeline_runtime*> item_pipelines;
-    call_context call;
+    static thread_local call_context call;
     for (pipeline_runtime* p : targets) {
         ferry_status status = p->source->webhook(raw, call);
         if (status == FERRY_UNAUTHORIZED) {
             metrics_.add("ferry_webhooks_rejected_total", {{"connection", connection}, {"reason", "signature"}});
-            return {401, "signature verification failed", 0, 0};
+            return done({401, "signature verification failed", 0, 0});
         }
         if (status == FERRY_REJECT) {
             metrics_.add("ferry_webhooks_rejected_total", {{"connection", connection}, {"reason", "malformed"}});
-            return {400, call.error().empty() ? "malformed webhook" : call.error(), 0, 0};
+            return done({400, call.error().empty() ? "malformed webhook" : services_.redact(connection, call.error()), 0, 0});
         }
         if (status != FERRY_OK) {
             log_warn("webhook for " + connection + " failed in " + p->source->component().qualified_name() + ": " +
-                     std::string(status_name(status)) + ": " + call.error());
-            return {503, "the source could not take the webhook now; retry later", 0, 0};
+                     std::string(status_name(status)) + ": " + services_.redact(connection, call.error()));
+            return done({503, "the source could not take the webhook now; retry later", 0, 0});
         }
         const auto& topics = p->spec->source.webhooks;
         for (size_t i = 0; i < call.emitted_count(); ++i) {
             const owned_record& r = call.records()[i];
             if (!topics.empty() && std::find(topics.begin(), topics.end(), topic_of(r.meta)) == topics.end()) continue;
-            items.push_back({p->spec->name, r, record_origin::webhook});
+            items->push_back({p->spec->name, r, record_origin::webhook});
             item_pipelines.push_back(p);
         }
     }
-    if (items.empty()) return {200, "accepted: no record for these pipelines", 0, 0};
+    if (items->empty()) return done({200, "accepted: no record for these pipelines", 0, 0});
 
-    std::vector<int64_t> ids;
-    try {
-        ids = store_.append(items);
-    } catch (const store_error& e) {
-        log_error(std::string("cannot journal a webhook: ") + e.what());
-        return {503, "the store cannot accept records now; retry later", 0, 0};
-    }
-    webhook_outcome out{200, "", 0, 0};
     {
         std::lock_guard lock(mutex_);
-        for (size_t i = 0; i < items.size(); ++i) {
-            pipeline_runtime* p = item_pipelines[i];
-            if (ids[i] == 0) {
-                ++out.duplicates;
-                metrics_.add("ferry_records_duplicate_total", p->labels);
-                continue;
-            }
-            ++out.accepted;
-            metrics_.add("ferry_records_in_total", p->labels);
-            journal_entry entry;
-            entry.id = ids[i];
-            entry.pipeline = p->spec->name;
-            entry.record = std::move(items[i].record);
-            entry.origin = record_origin::webhook;
-            entry.received_ms = now_ms();
-            schedule(*p, std::move(entry));
-        }
+        ++intake_in_flight_;
     }
-    wake_workers(out.accepted);
-    out.message = "accepted " + std::to_string(out.accepted) + ", duplicates " + std::to_string(out.duplicates);
-    return out;
+    store_.append_async(items, std::nullopt,
+                        [this, items, item_pipelines = std::move(item_pipelines), done = std::move(done)](
+                            std::vector<int64_t> ids, std::exception_ptr error) {
+                            webhook_outcome out{200, "", 0, 0};
+                            if (error) {
+                                try {
+                                    std::rethrow_exception(error);
+                                } catch (const std::exception& e) {
+                                    log_error(std::string("cannot journal a webhook: ") + e.what());
+                                }
+                                out = {503, "the store cannot accept records now; retry later", 0, 0};
+                            } else {
+                                std::lock_guard lock(mutex_);
+                                int64_t now = now_ms();
+                                for (size_t i = 0; i < items->size(); ++i) {
+                                    pipeline_runtime* p = item_pipelines[i];
+                                    if (ids[i] == 0) {
+                                        ++out.duplicates;
+                                        metrics_.add("ferry_records_duplicate_total", p->labels);
+                                        continue;
+                                    }
+                                    ++out.accepted;
+                                    metrics_.add("ferry_records_in_total", p->labels);
+                                    journal_entry entry;
+                                    entry.id = ids[i];
+                                    entry.pipeline = p->spec->name;
+                                    entry.record = (*items)[i].record;
+                                    entry.origin = record_origin::webhook;
+                                    entry.received_ms = now;
+                                    schedule(*p, std::move(entry));
+                                }
+                            }
+                            wake_workers(out.accepted);
+                            if (out.http_status == 200) {
+                                out.message = "accepted " + std::to_string(out.accepted) + ", duplicates " +
+                                              std::to_string(out.duplicates);
+                            }
+                            done(std::move(out));
+                            std::lock_guard lock(mutex_);
+                            if (--intake_in_flight_ == 0) intake_drained_.notify_all();
+                        });
+}
+
+webhook_outcome engine::accept_webhook(const std::string& connection, const webhook_input& request) {
+    std::mutex answered;
+    std::condition_variable ready;
+    std::optional<webhook_outcome> outcome;
+    accept_webhook_async(connection, request, [&](webhook_outcome o) {
+        std::lock_guard lock(answered);
+        outcome = std::move(o);
+        ready.notify_one();
+    });
+    std::unique_lock lock(answered);
+    ready.wait(lock, [&] { return outcome.has_value(); });
+    return std::move(*outcome);
+}
+
+void engine::wait_intake_drained() {
+    std::unique_lock lock(mutex_);
+    intake_drained_.wait(lock, [&] { return intake_in_flight_ == 0; });
 }
 
 size_t engine::pick_up_requeued() {

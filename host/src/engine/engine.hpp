@@ -13,6 +13,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -122,8 +123,14 @@ public:
     bool wait_idle(std::chrono::milliseconds timeout, int64_t horizon_ms = 0);
 
     // Intake: hands a webhook request to every pipeline whose source reads `connection`,
-    // journals what they emit, and says what to answer.
+    // journals what they emit, and calls `done` with what to answer once it is durable (from the
+    // store's thread) or at once when there is nothing to journal. Never blocks.
+    void accept_webhook_async(const std::string& connection, const webhook_input& request,
+                              std::function<void(webhook_outcome)> done);
+    // The same, waiting for the answer.
     webhook_outcome accept_webhook(const std::string& connection, const webhook_input& request);
+    // Waits until every webhook handed to accept_webhook_async has been answered.
+    void wait_intake_drained();
     // Schedules records that another process requeued (dead-letter retries, replays) since the
     // last look; the engine looks by itself every `requeue_scan_ms`. Returns how many it found.
     size_t pick_up_requeued();
@@ -165,6 +172,8 @@ private:
     std::condition_variable work_changed_;  // a sleeping worker may find work now
     std::condition_variable idle_changed_;  // a record finished: wait_idle may be done
     size_t idle_waiters_ = 0;
+    size_t intake_in_flight_ = 0;  // webhooks waiting for their commit
+    std::condition_variable intake_drained_;
     std::condition_variable stop_requested_;
     std::atomic<bool> stopping_{false};
     std::vector<std::thread> workers_;

@@ -34,22 +34,36 @@ std::string status_json(engine& eng) {
     return json::serialize(json::object{{"running", true}, {"pipelines", std::move(pipelines)}});
 }
 
-http_reply route_request(engine& eng, const http_request_in& request, const std::atomic<bool>& draining) {
+namespace {
+
+http_reply answer_get(engine& eng, const std::string& path, const std::atomic<bool>& draining);
+
+}  // namespace
+
+void route_request(engine& eng, const http_request_in& request, const std::atomic<bool>& draining, http_responder respond) {
     std::string path = request.target.substr(0, request.target.find('?'));
     constexpr std::string_view webhooks = "/webhooks/";
     if (path.rfind(webhooks, 0) == 0) {
-        if (request.method != "POST") return json_reply(405, {{"error", "webhooks are POSTed"}});
-        if (draining) return json_reply(503, {{"error", "ferry is shutting down; retry later"}});
+        if (request.method != "POST") return respond(json_reply(405, {{"error", "webhooks are POSTed"}}));
+        if (draining) return respond(json_reply(503, {{"error", "ferry is shutting down; retry later"}}));
         webhook_input in{request.method, path, request.headers, request.body};
-        webhook_outcome out = eng.accept_webhook(path.substr(webhooks.size()), in);
-        json::object body{{"message", out.message}};
-        if (out.http_status == 200) {
-            body["accepted"] = out.accepted;
-            body["duplicates"] = out.duplicates;
-        }
-        return json_reply(out.http_status, std::move(body));
+        eng.accept_webhook_async(path.substr(webhooks.size()), in, [respond = std::move(respond)](webhook_outcome out) {
+            json::object body{{"message", out.message}};
+            if (out.http_status == 200) {
+                body["accepted"] = out.accepted;
+                body["duplicates"] = out.duplicates;
+            }
+            respond(json_reply(out.http_status, std::move(body)));
+        });
+        return;
     }
-    if (request.method != "GET") return json_reply(405, {{"error", "only GET here"}});
+    if (request.method != "GET") return respond(json_reply(405, {{"error", "only GET here"}}));
+    respond(answer_get(eng, path, draining));
+}
+
+namespace {
+
+http_reply answer_get(engine& eng, const std::string& path, const std::atomic<bool>& draining) {
     if (path == "/healthz") return json_reply(200, {{"status", "ok"}});
     if (path == "/readyz") {
         if (draining) return json_reply(503, {{"status", "shutting down"}});
@@ -64,5 +78,7 @@ http_reply route_request(engine& eng, const http_request_in& request, const std:
     if (path == "/status") return {200, "application/json", status_json(eng) + "\n", {}};
     return json_reply(404, {{"error", "no such endpoint"}});
 }
+
+}  // namespace
 
 }  // namespace ferry::host

@@ -9,8 +9,10 @@ namespace ferry::host {
 
 class engine;
 
-// Answers one request. `draining` is set once shutdown began (readiness then fails).
-http_reply route_request(engine& eng, const http_request_in& request, const std::atomic<bool>& draining);
+// Answers one request through `respond`. `draining` is set once shutdown began (readiness then
+// fails and webhooks get 503).
+void route_request(engine& eng, const http_request_in& request, const std::atomic<bool>& draining,
+                   http_responder respond);
 
 // The engine's status as the JSON that GET /status serves.
 std::string status_json(engine& eng);

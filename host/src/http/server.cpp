@@ -3,7 +3,6 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/strand.hpp>
-#include <boost/asio/thread_pool.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
@@ -32,18 +31,20 @@ bool split_listen_address(const std::string& listen, std::string& host, uint16_t
     return true;
 }
 
+http_handler immediate(std::function<http_reply(const http_request_in&)> answer) {
+    return [answer = std::move(answer)](http_request_in request, http_responder respond) { respond(answer(request)); };
+}
+
 struct http_server::impl {
     http_server_options options;
     http_handler handler;
     asio::io_context io;
     std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
     tcp::acceptor acceptor{io};
-    asio::thread_pool handlers;
     std::vector<std::thread> io_threads;
     std::atomic<bool> running{false};
 
-    impl(http_server_options o, http_handler h)
-        : options(std::move(o)), handler(std::move(h)), handlers(options.handler_threads) {}
+    impl(http_server_options o, http_handler h) : options(std::move(o)), handler(std::move(h)) {}
 
     void accept();
 };
@@ -83,21 +84,20 @@ private:
         }
         http::request<http::string_body> request = parser_->release();
         bool keep_alive = request.keep_alive();
-        auto in = std::make_shared<http_request_in>();
-        in->method = std::string(request.method_string());
-        in->target = std::string(request.target());
-        for (const auto& field : request) in->headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
-        in->body = std::move(request.body());
-        asio::post(server_.handlers, [self = shared_from_this(), in, keep_alive] {
-            http_reply reply;
-            try {
-                reply = self->server_.handler(*in);
-            } catch (const std::exception&) {
-                reply = {500, "application/json", R"({"error":"internal error"})", {}};
-            }
+        http_request_in in;
+        in.method = std::string(request.method_string());
+        in.target = std::string(request.target());
+        for (const auto& field : request) in.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+        in.body = std::move(request.body());
+        auto answer = [self = shared_from_this(), keep_alive](http_reply reply) {
             asio::post(self->stream_.get_executor(),
                        [self, reply = std::move(reply), keep_alive]() mutable { self->respond(std::move(reply), keep_alive); });
-        });
+        };
+        try {
+            server_.handler(std::move(in), std::move(answer));
+        } catch (const std::exception&) {
+            respond({500, "application/json", R"({"error":"internal error"})", {}}, false);
+        }
     }
 
     void respond(http_reply reply, bool keep_alive) {
@@ -168,15 +168,13 @@ void http_server::start() {
 
 void http_server::stop() {
     if (!impl_ || !impl_->running.exchange(false)) return;
-    asio::post(impl_->io, [this] {
-        beast::error_code ignored;
-        impl_->acceptor.close(ignored);
-    });
-    impl_->handlers.join();
     impl_->work.reset();
     impl_->io.stop();
     for (auto& t : impl_->io_threads) t.join();
     impl_->io_threads.clear();
+    // No I/O thread runs any more: the acceptor can be closed here, and the port is free at once.
+    beast::error_code ignored;
+    impl_->acceptor.close(ignored);
 }
 
 uint16_t http_server::port() const {

@@ -1,6 +1,7 @@
-// A small HTTP/1.1 server for webhooks, health, metrics and status. Requests are read on a couple
-// of I/O threads and handled on a pool of blocking threads (a handler may wait for a durable
-// commit), so that slow handlers never stall reading. Only server.cpp includes Beast.
+// A small HTTP/1.1 server for webhooks, health, metrics and status. Requests are read and handled
+// on a couple of I/O threads; a handler must not block, and answers through its responder, from
+// any thread, whenever the answer is ready (a webhook once its records are durable). Only
+// server.cpp includes Beast.
 #pragma once
 
 #include <cstdint>
@@ -26,14 +27,18 @@ struct http_reply {
     std::vector<std::pair<std::string, std::string>> headers;  // beyond Content-Type
 };
 
-using http_handler = std::function<http_reply(const http_request_in&)>;
+// Sends the answer to one request; callable once, from any thread.
+using http_responder = std::function<void(http_reply)>;
+using http_handler = std::function<void(http_request_in, http_responder)>;
+
+// A handler for answers computed on the spot.
+http_handler immediate(std::function<http_reply(const http_request_in&)> answer);
 
 struct http_server_options {
     std::string host = "127.0.0.1";
     uint16_t port = 8080;  // 0: any free port, see port()
     uint64_t max_body_bytes = 1024 * 1024;
     size_t io_threads = 2;
-    size_t handler_threads = 16;
 };
 
 class http_server {

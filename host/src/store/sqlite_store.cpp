@@ -241,46 +241,30 @@ public:
             readers_.back()->exec("PRAGMA query_only=ON;");
             idle_readers_.push_back(readers_.back().get());
         }
+        committer_ = std::thread([this] { commit_loop(); });
     }
 
     ~sqlite_store() override {
-        try {
-            write([](database&) {});  // commits API calls still buffered
-        } catch (...) {
+        {
+            std::lock_guard lock(commit_mutex_);
+            stopping_ = true;
         }
+        work_queued_.notify_one();
+        committer_.join();  // commits what is queued, API calls included, first
+    }
+
+    void append_async(std::shared_ptr<const std::vector<append_item>> items, std::optional<cursor_update> cursor,
+                      std::function<void(std::vector<int64_t>, std::exception_ptr)> done) override {
+        auto ids = std::make_shared<std::vector<int64_t>>();
+        auto op = std::make_unique<write_op>();
+        op->work = [ids, items, cursor](database& db) { *ids = insert_records(db, *items, cursor); };
+        op->on_done = [ids, done = std::move(done)](std::exception_ptr error) { done(std::move(*ids), error); };
+        enqueue(op.release());
     }
 
     std::vector<int64_t> append(const std::vector<append_item>& items, const std::optional<cursor_update>& cursor) override {
-        std::vector<int64_t> ids(items.size(), 0);
-        write([&](database& db) {
-            int64_t now = now_ms();
-            for (size_t i = 0; i < items.size(); ++i) {
-                const append_item& item = items[i];
-                const owned_record& r = item.record;
-                auto insert = db.prepare(
-                    "INSERT INTO journal (pipeline, stream, key, version, payload, meta, event_id, origin, received_ms)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
-                bind_all(insert, item.pipeline, r.stream, r.key, r.version, r.payload, r.meta, r.event_id, static_cast<int64_t>(item.origin), now);
-                db.step(insert);
-                int64_t id = db.last_insert_id();
-                if (!r.event_id.empty() && item.origin != record_origin::replay &&
-                    item.origin != record_origin::dead_letter_retry) {
-                    auto seen = db.prepare(
-                        "INSERT INTO seen_events (pipeline, event_id, journal_id) VALUES (?, ?, ?)"
-                        " ON CONFLICT DO NOTHING");
-                    bind_all(seen, item.pipeline, r.event_id, id);
-                    db.step(seen);
-                    if (db.changes() == 0) {  // a duplicate delivery: drop what was just inserted
-                        auto drop = db.prepare("DELETE FROM journal WHERE id = ?");
-                        bind_all(drop, id);
-                        db.step(drop);
-                        continue;
-                    }
-                }
-                ids[i] = id;
-            }
-            if (cursor) put_state(db, cursor->connection, cursor->key, cursor->value);
-        });
+        std::vector<int64_t> ids;
+        write([&](database& db) { ids = insert_records(db, items, cursor); });
         return ids;
     }
 
@@ -647,8 +631,9 @@ private:
         std::function<void(database&)> work;
         std::exception_ptr error;
         bool done = false;
-        bool leads = false;  // this writer commits the next batch
+        bool waits = false;  // a write() blocked on `wake`; otherwise on_done is called and the op deleted
         std::condition_variable wake;
+        std::function<void(std::exception_ptr)> on_done;
     };
 
     static std::string prefixed_entry_columns() {
@@ -675,6 +660,38 @@ private:
         d.created_ms = sqlite3_column_int64(s, 18);
         if (sqlite3_column_type(s, 19) != SQLITE_NULL) d.edited_payload = column_text(s, 19);
         return d;
+    }
+
+    static std::vector<int64_t> insert_records(database& db, const std::vector<append_item>& items,
+                                               const std::optional<cursor_update>& cursor) {
+        std::vector<int64_t> ids(items.size(), 0);
+        int64_t now = now_ms();
+        for (size_t i = 0; i < items.size(); ++i) {
+            const append_item& item = items[i];
+            const owned_record& r = item.record;
+            auto insert = db.prepare(
+                "INSERT INTO journal (pipeline, stream, key, version, payload, meta, event_id, origin, received_ms)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+            bind_all(insert, item.pipeline, r.stream, r.key, r.version, r.payload, r.meta, r.event_id,
+                     static_cast<int64_t>(item.origin), now);
+            db.step(insert);
+            int64_t id = db.last_insert_id();
+            if (!r.event_id.empty() && item.origin != record_origin::replay && item.origin != record_origin::dead_letter_retry) {
+                auto seen = db.prepare(
+                    "INSERT INTO seen_events (pipeline, event_id, journal_id) VALUES (?, ?, ?) ON CONFLICT DO NOTHING");
+                bind_all(seen, item.pipeline, r.event_id, id);
+                db.step(seen);
+                if (db.changes() == 0) {  // a duplicate delivery: drop what was just inserted
+                    auto drop = db.prepare("DELETE FROM journal WHERE id = ?");
+                    bind_all(drop, id);
+                    db.step(drop);
+                    continue;
+                }
+            }
+            ids[i] = id;
+        }
+        if (cursor) put_state(db, cursor->connection, cursor->key, cursor->value);
+        return ids;
     }
 
     static void put_state(database& db, const std::string& connection, const std::string& key, const std::string& value) {
@@ -713,21 +730,36 @@ private:
         }
     }
 
-    // Group commit: queue `work`; the first writer to find no commit under way becomes the leader
-    // and commits everything queued so far in one transaction. Each writer is woken only when its
-    // own work is committed, or to lead the next batch. Returns once `work` is durable; rethrows
-    // what it threw.
+    // Group commit: every write is queued for the committer thread, which commits whatever is
+    // queued in one transaction, each piece in its own savepoint. write() returns once its work is
+    // durable and rethrows what it threw; append_async() calls back from the committer instead.
     void write(std::function<void(database&)> work) {
-        write_op op{std::move(work), nullptr, false, false, {}};
+        write_op op;
+        op.work = std::move(work);
+        op.waits = true;
+        enqueue(&op);
         std::unique_lock lock(commit_mutex_);
-        queue_.push_back(&op);
-        if (committing_) {
-            op.wake.wait(lock, [&] { return op.done || op.leads; });
-        } else {
-            committing_ = true;
-            op.leads = true;
+        op.wake.wait(lock, [&] { return op.done; });
+        if (op.error) std::rethrow_exception(op.error);
+    }
+
+    void enqueue(write_op* op) {
+        bool was_empty = false;
+        {
+            std::lock_guard lock(commit_mutex_);
+            was_empty = queue_.empty();
+            queue_.push_back(op);
         }
-        if (op.leads) {
+        if (was_empty) work_queued_.notify_one();
+    }
+
+    void commit_loop() {
+        std::unique_lock lock(commit_mutex_);
+        for (;;) {
+            work_queued_.wait(lock, [&] { return !queue_.empty() || stopping_; });
+            if (queue_.empty() && stopping_) {
+                if (api_call_buffer_.empty()) return;
+            }
             std::vector<write_op*> batch;
             batch.swap(queue_);
             std::vector<api_call> calls;
@@ -735,18 +767,22 @@ private:
             lock.unlock();
             commit(batch, calls);
             lock.lock();
-            for (write_op* done : batch) {
-                done->done = true;
-                if (done != &op) done->wake.notify_one();
+            std::vector<write_op*> finished;
+            for (write_op* op : batch) {
+                op->done = true;
+                if (op->waits) {
+                    op->wake.notify_one();
+                } else {
+                    finished.push_back(op);
+                }
             }
-            if (queue_.empty()) {
-                committing_ = false;
-            } else {
-                queue_.front()->leads = true;  // hand the next batch to one waiting writer
-                queue_.front()->wake.notify_one();
+            lock.unlock();
+            for (write_op* op : finished) {
+                op->on_done(op->error);
+                delete op;
             }
+            lock.lock();
         }
-        if (op.error) std::rethrow_exception(op.error);
     }
 
     void commit(const std::vector<write_op*>& batch, const std::vector<api_call>& calls) {
@@ -799,8 +835,10 @@ private:
     std::condition_variable reader_free_;
     std::vector<api_call> api_call_buffer_;  // written with the next commit
     std::mutex commit_mutex_;
+    std::condition_variable work_queued_;
     std::vector<write_op*> queue_;
-    bool committing_ = false;
+    bool stopping_ = false;
+    std::thread committer_;
 };
 
 }  // namespace

@@ -6,7 +6,9 @@
 #include "services/host_api.hpp"
 
 #include <cstdint>
+#include <exception>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -94,6 +96,10 @@ public:
     // A record whose (pipeline, event_id) was journalled before is dropped: its id is 0.
     virtual std::vector<int64_t> append(const std::vector<append_item>& items,
                                         const std::optional<cursor_update>& cursor = std::nullopt) = 0;
+    // The same without waiting: `done` is called, on the store's thread, once the records are
+    // durable (with their ids) or could not be written (with the error). It must not block.
+    virtual void append_async(std::shared_ptr<const std::vector<append_item>> items, std::optional<cursor_update> cursor,
+                              std::function<void(std::vector<int64_t>, std::exception_ptr)> done) = 0;
 
     // The pending records of a pipeline, oldest first (what the engine resumes with).
     virtual std::vector<journal_entry> pending(const std::string& pipeline) = 0;

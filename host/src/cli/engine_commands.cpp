@@ -193,7 +193,7 @@ int command_run(const run_options& options, const std::vector<fs::path>& plugin_
     log_info(std::string("received ") + (signal == SIGTERM ? "SIGTERM" : "SIGINT") +
              ": refusing new webhooks, finishing the records in flight");
     draining = true;
-    eng->wait_intake_drained();  // every webhook already taken gets its answer
+    eng->wait_for_commits();  // every webhook already taken gets its answer
     server.stop();
     eng->stop();
     db->end_run(run, signal == SIGTERM ? "stopped by SIGTERM" : "stopped by SIGINT");

@@ -47,7 +47,8 @@ struct engine::worker_state {
 
 // What became of one delivery attempt.
 struct engine::outcome {
-    enum class kind { done, retry, dead, skipped, fatal, throttled } what = kind::done;
+    // committing: the delivery succeeded and the store's thread finishes the record.
+    enum class kind { done, retry, dead, skipped, fatal, throttled, committing } what = kind::done;
     uint32_t attempts = 0;
     int64_t next_attempt_ms = 0;
     std::string error;
@@ -379,6 +380,7 @@ void engine::stop() {
     for (auto& t : workers_) t.join();
     pollers_.clear();
     workers_.clear();
+    wait_for_commits();  // deliveries and webhooks already handed to the store finish their work
 }
 
 bool engine::wait_idle(std::chrono::milliseconds timeout, int64_t horizon_ms) {
@@ -467,7 +469,7 @@ void engine::accept_webhook_async(const std::string& connection, const webhook_i
 
     {
         std::lock_guard lock(mutex_);
-        ++intake_in_flight_;
+        ++pending_commits_;
     }
     store_.append_async(items, std::nullopt,
                         [this, items, item_pipelines = std::move(item_pipelines), done = std::move(done)](
@@ -508,7 +510,7 @@ void engine::accept_webhook_async(const std::string& connection, const webhook_i
                             }
                             done(std::move(out));
                             std::lock_guard lock(mutex_);
-                            if (--intake_in_flight_ == 0) intake_drained_.notify_all();
+                            if (--pending_commits_ == 0) commits_done_.notify_all();
                         });
 }
 
@@ -526,9 +528,9 @@ webhook_outcome engine::accept_webhook(const std::string& connection, const webh
     return std::move(*outcome);
 }
 
-void engine::wait_intake_drained() {
+void engine::wait_for_commits() {
     std::unique_lock lock(mutex_);
-    intake_drained_.wait(lock, [&] { return intake_in_flight_ == 0; });
+    commits_done_.wait(lock, [&] { return pending_commits_ == 0; });
 }
 
 size_t engine::pick_up_requeued() {
@@ -698,6 +700,7 @@ void engine::worker_loop(size_t index) {
             o.error = e.what();
         }
         lock.lock();
+        if (o.what == outcome::kind::committing) continue;  // the commit's completion finishes it
         record_outcome(*p, entry, o);
         // This worker goes on taking work itself; others are woken only for follow-ups.
         wake_workers(o.follow_ups.size());
@@ -727,6 +730,8 @@ void engine::record_outcome(pipeline_runtime& p, const journal_entry& entry, con
         case outcome::kind::retry:
         case outcome::kind::throttled:
             p.queue.finish(entry.record.key, entry.id, false, o.attempts, o.next_attempt_ms, o.error);
+            break;
+        case outcome::kind::committing:
             break;
         case outcome::kind::fatal:
             p.queue.finish(entry.record.key, entry.id, false, entry.attempts, entry.next_attempt_ms, entry.last_error);
@@ -891,22 +896,51 @@ engine::outcome engine::deliver(pipeline_runtime& p, const journal_entry& entry,
         }
     }
 
-    std::vector<int64_t> ids = store_.mark_done(entry.id, targets, follow_ups);
-    metrics_.add("ferry_records_out_total", p.labels);
-    metrics_.observe("ferry_delivery_latency_seconds", p.labels,
-                     std::max<int64_t>(0, now_ms() - entry.received_ms) / 1000.0);
-    outcome o{outcome::kind::done, entry.attempts + 1, 0, "", false, sink_called, {}};
-    for (size_t i = 0; i < ids.size(); ++i) {
-        journal_entry follow;
-        follow.id = ids[i];
-        follow.pipeline = follow_ups[i].pipeline;
-        follow.record = std::move(follow_ups[i].record);
-        follow.origin = record_origin::follow_up;
-        follow.received_ms = now_ms();
-        metrics_.add("ferry_records_in_total", follow_up_pipelines[i]->labels);
-        o.follow_ups.emplace_back(follow_up_pipelines[i], std::move(follow));
+    // Recording the delivery is left to the store's thread: this worker moves on, and the record's
+    // key stays in flight (nothing else of that key is delivered) until the commit completes.
+    auto follow_up_items = std::make_shared<const std::vector<append_item>>(std::move(follow_ups));
+    outcome done{outcome::kind::done, entry.attempts + 1, 0, "", false, sink_called, {}};
+    {
+        std::lock_guard lock(mutex_);
+        ++pending_commits_;
     }
-    return o;
+    store_.mark_done_async(
+        entry.id, std::move(targets), follow_up_items,
+        [this, &p, entry, done, follow_up_items, follow_up_pipelines](std::vector<int64_t> ids, std::exception_ptr error) mutable {
+            std::lock_guard lock(mutex_);
+            int64_t now = now_ms();
+            if (error) {
+                // The target has the record but the store could not say so: try again, and the
+                // lookup (or the ID map) will find it instead of writing twice.
+                std::string why = "the store could not record the delivery";
+                try {
+                    std::rethrow_exception(error);
+                } catch (const std::exception& e) {
+                    why += std::string(": ") + e.what();
+                }
+                log_error("pipeline " + p.spec->name + ": " + why);
+                done = outcome{outcome::kind::retry, entry.attempts, now + 1000, why, false, false, {}};
+            } else {
+                metrics_.add("ferry_records_out_total", p.labels);
+                metrics_.observe("ferry_delivery_latency_seconds", p.labels, std::max<int64_t>(0, now - entry.received_ms) / 1000.0);
+                for (size_t i = 0; i < ids.size(); ++i) {
+                    journal_entry follow;
+                    follow.id = ids[i];
+                    follow.pipeline = (*follow_up_items)[i].pipeline;
+                    follow.record = (*follow_up_items)[i].record;
+                    follow.origin = record_origin::follow_up;
+                    follow.received_ms = now;
+                    metrics_.add("ferry_records_in_total", follow_up_pipelines[i]->labels);
+                    done.follow_ups.emplace_back(follow_up_pipelines[i], std::move(follow));
+                }
+            }
+            record_outcome(p, entry, done);
+            // The key is free again, and so is a place in the pipeline: one more worker may have work.
+            wake_workers(done.follow_ups.size() + 1);
+            if (idle_waiters_ > 0) idle_changed_.notify_all();
+            if (--pending_commits_ == 0) commits_done_.notify_all();
+        });
+    return outcome{outcome::kind::committing, 0, 0, "", false, false, {}};
 }
 
 // --------------------------------------------------------------------------------------------

@@ -129,8 +129,9 @@ public:
                               std::function<void(webhook_outcome)> done);
     // The same, waiting for the answer.
     webhook_outcome accept_webhook(const std::string& connection, const webhook_input& request);
-    // Waits until every webhook handed to accept_webhook_async has been answered.
-    void wait_intake_drained();
+    // Waits until every commit handed to the store (webhooks taken, deliveries made) has completed
+    // and been acted on: every webhook taken has had its answer.
+    void wait_for_commits();
     // Schedules records that another process requeued (dead-letter retries, replays) since the
     // last look; the engine looks by itself every `requeue_scan_ms`. Returns how many it found.
     size_t pick_up_requeued();
@@ -172,8 +173,8 @@ private:
     std::condition_variable work_changed_;  // a sleeping worker may find work now
     std::condition_variable idle_changed_;  // a record finished: wait_idle may be done
     size_t idle_waiters_ = 0;
-    size_t intake_in_flight_ = 0;  // webhooks waiting for their commit
-    std::condition_variable intake_drained_;
+    size_t pending_commits_ = 0;  // webhooks and deliveries waiting for the store's commit
+    std::condition_variable commits_done_;
     std::condition_variable stop_requested_;
     std::atomic<bool> stopping_{false};
     std::vector<std::thread> workers_;

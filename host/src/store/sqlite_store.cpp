@@ -309,41 +309,20 @@ public:
     std::vector<int64_t> mark_done(int64_t id, const std::vector<std::pair<std::string, std::string>>& targets,
                                    const std::vector<append_item>& follow_ups) override {
         std::vector<int64_t> follow_up_ids;
-        write([&](database& db) {
-            follow_up_ids.clear();
-            int64_t now = now_ms();
-            std::string first_target = targets.empty() ? std::string() : targets.front().second;
-            auto done = db.prepare(
-                "UPDATE journal SET state = 1, target_id = ?, finished_ms = ?, last_error = '' WHERE id = ?"
-                " RETURNING pipeline, key, version");
-            bind_all(done, first_target, now, id);
-            if (!db.step(done)) throw store_error("store: journal entry " + std::to_string(id) + " does not exist");
-            std::string pipeline = column_text(done, 0);
-            std::string key = column_text(done, 1);
-            int64_t version = sqlite3_column_int64(done, 2);
-            for (const auto& [idempotency_key, target] : targets) {
-                auto map = db.prepare(
-                    "INSERT INTO id_map (idempotency_key, target_id, journal_id, created_ms) VALUES (?, ?, ?, ?)"
-                    " ON CONFLICT (idempotency_key) DO UPDATE SET target_id = excluded.target_id");
-                bind_all(map, idempotency_key, target, id, now);
-                db.step(map);
-            }
-            auto versions = db.prepare(
-                "INSERT INTO key_versions (pipeline, key, version) VALUES (?, ?, ?)"
-                " ON CONFLICT (pipeline, key) DO UPDATE SET version = max(version, excluded.version)");
-            bind_all(versions, pipeline, key, version);
-            db.step(versions);
-            for (const auto& item : follow_ups) {
-                auto insert = db.prepare(
-                    "INSERT INTO journal (pipeline, stream, key, version, payload, meta, event_id, origin, received_ms)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
-                const owned_record& r = item.record;
-                bind_all(insert, item.pipeline, r.stream, r.key, r.version, r.payload, r.meta, r.event_id, static_cast<int64_t>(item.origin), now);
-                db.step(insert);
-                follow_up_ids.push_back(db.last_insert_id());
-            }
-        });
+        write([&](database& db) { follow_up_ids = record_delivery(db, id, targets, follow_ups); });
         return follow_up_ids;
+    }
+
+    void mark_done_async(int64_t id, std::vector<std::pair<std::string, std::string>> targets,
+                         std::shared_ptr<const std::vector<append_item>> follow_ups,
+                         std::function<void(std::vector<int64_t>, std::exception_ptr)> done) override {
+        auto ids = std::make_shared<std::vector<int64_t>>();
+        auto op = std::make_unique<write_op>();
+        op->work = [ids, id, targets = std::move(targets), follow_ups](database& db) {
+            *ids = record_delivery(db, id, targets, *follow_ups);
+        };
+        op->on_done = [ids, done = std::move(done)](std::exception_ptr error) { done(std::move(*ids), error); };
+        enqueue(op.release());
     }
 
     void mark_retry(int64_t id, uint32_t attempts, int64_t next_attempt_ms, const std::string& error,
@@ -660,6 +639,49 @@ private:
         d.created_ms = sqlite3_column_int64(s, 18);
         if (sqlite3_column_type(s, 19) != SQLITE_NULL) d.edited_payload = column_text(s, 19);
         return d;
+    }
+
+    static std::vector<int64_t> record_delivery(database& db, int64_t id,
+                                                const std::vector<std::pair<std::string, std::string>>& targets,
+                                                const std::vector<append_item>& follow_ups) {
+        int64_t now = now_ms();
+        std::string first_target = targets.empty() ? std::string() : targets.front().second;
+        std::string pipeline, key;
+        int64_t version = 0;
+        {
+            auto done = db.prepare(
+                "UPDATE journal SET state = 1, target_id = ?, finished_ms = ?, last_error = '' WHERE id = ?"
+                " RETURNING pipeline, key, version");
+            bind_all(done, first_target, now, id);
+            if (!db.step(done)) throw store_error("store: journal entry " + std::to_string(id) + " does not exist");
+            pipeline = column_text(done, 0);
+            key = column_text(done, 1);
+            version = sqlite3_column_int64(done, 2);
+        }
+        for (const auto& [idempotency_key, target] : targets) {
+            auto map = db.prepare(
+                "INSERT INTO id_map (idempotency_key, target_id, journal_id, created_ms) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (idempotency_key) DO UPDATE SET target_id = excluded.target_id");
+            bind_all(map, idempotency_key, target, id, now);
+            db.step(map);
+        }
+        auto versions = db.prepare(
+            "INSERT INTO key_versions (pipeline, key, version) VALUES (?, ?, ?)"
+            " ON CONFLICT (pipeline, key) DO UPDATE SET version = max(version, excluded.version)");
+        bind_all(versions, pipeline, key, version);
+        db.step(versions);
+        std::vector<int64_t> follow_up_ids;
+        for (const auto& item : follow_ups) {
+            auto insert = db.prepare(
+                "INSERT INTO journal (pipeline, stream, key, version, payload, meta, event_id, origin, received_ms)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+            const owned_record& r = item.record;
+            bind_all(insert, item.pipeline, r.stream, r.key, r.version, r.payload, r.meta, r.event_id,
+                     static_cast<int64_t>(item.origin), now);
+            db.step(insert);
+            follow_up_ids.push_back(db.last_insert_id());
+        }
+        return follow_up_ids;
     }
 
     static std::vector<int64_t> insert_records(database& db, const std::vector<append_item>& items,

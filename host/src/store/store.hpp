@@ -116,6 +116,11 @@ public:
     virtual std::vector<int64_t> mark_done(int64_t id,
                                            const std::vector<std::pair<std::string, std::string>>& idempotency_targets,
                                            const std::vector<append_item>& follow_ups) = 0;
+    // The same without waiting: `done` is called on the store's thread once it is durable. It must
+    // not block.
+    virtual void mark_done_async(int64_t id, std::vector<std::pair<std::string, std::string>> idempotency_targets,
+                                 std::shared_ptr<const std::vector<append_item>> follow_ups,
+                                 std::function<void(std::vector<int64_t>, std::exception_ptr)> done) = 0;
     // A failed attempt: the record stays pending until next_attempt_ms; `trace_line` is appended to
     // its trace.
     virtual void mark_retry(int64_t id, uint32_t attempts, int64_t next_attempt_ms, const std::string& error,

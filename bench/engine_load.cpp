@@ -83,7 +83,7 @@ public:
     }
     ~ferry_instance() { stop(); }
 
-    // The port, from the store's runs table via `ferry status`? Simpler: the log line.
+    // The port it listens on, as `ferry status` finds it in the store; 0 if it does not come up.
     int wait_port(const fs::path& binary, const fs::path& manifest) {
         for (int i = 0; i < 2000; ++i) {
             std::string out = capture(binary.string() + " status " + manifest.string());
@@ -257,49 +257,49 @@ int main(int argc, char** argv) {
     server.start();
     long peak_rss = 0;
 
-    auto fresh_dir = [](const std::string& name) {
-        fs::path dir = fs::temp_directory_path() / ("ferry-bench-" + name + "-" + std::to_string(::getpid()));
+    // Each phase runs its own ferry on a fresh store; returns its port, or 0 if it did not start.
+    auto start_phase = [&](const std::string& name, bool http_sink, std::unique_ptr<ferry_instance>& ferry, fs::path& dir) {
+        dir = fs::temp_directory_path() / ("ferry-bench-" + name + "-" + std::to_string(::getpid()));
         fs::remove_all(dir);
         fs::create_directories(dir);
-        return dir;
+        fs::path manifest = write_manifest(dir, plugins, server.port(), http_sink);
+        ferry = std::make_unique<ferry_instance>(binary, manifest, dir / "ferry.log");
+        int port = ferry->wait_port(binary, manifest);
+        if (!port) std::cerr << "ferry did not start; see " << (dir / "ferry.log") << "\n";
+        return port;
+    };
+    auto end_phase = [&](std::unique_ptr<ferry_instance>& ferry, const fs::path& dir) {
+        peak_rss = std::max(peak_rss, ferry->peak_rss_kb());
+        ferry->stop();
+        fs::remove_all(dir);
     };
 
     // 1. Intake: signed webhooks accepted durably per second (sink: in-process memory).
     double intake_rate = 0;
     {
-        fs::path dir = fresh_dir("intake");
-        fs::path manifest = write_manifest(dir, plugins, server.port(), false);
-        ferry_instance ferry(binary, manifest, dir / "ferry.log");
-        int port = ferry.wait_port(binary, manifest);
-        if (!port) {
-            std::cerr << "ferry did not start; see " << (dir / "ferry.log") << "\n";
-            return 1;
-        }
-        double cpu_before = ferry.cpu_seconds();
+        std::unique_ptr<ferry_instance> ferry;
+        fs::path dir;
+        int port = start_phase("intake", false, ferry, dir);
+        if (!port) return 1;
+        double cpu_before = ferry->cpu_seconds();
         load_result r = send_load(port, clients, seconds, 0, 1);
-        double cpu = ferry.cpu_seconds() - cpu_before;
+        double cpu = ferry->cpu_seconds() - cpu_before;
         intake_rate = double(r.accepted) / r.seconds;
-        peak_rss = std::max(peak_rss, ferry.peak_rss_kb());
         std::printf("intake:      %zu webhooks accepted durably in %.2f s = %.0f/s (%zu sent, %d clients); "
                     "ferry used %.2f CPU-s = %.0f us per webhook\n",
                     r.accepted, r.seconds, intake_rate, r.sent, clients, cpu, cpu / double(r.accepted) * 1e6);
-        ferry.stop();
-        fs::remove_all(dir);
+        end_phase(ferry, dir);
     }
 
     // 2. End to end at full speed: webhook, two transforms, HTTP sink on loopback.
     double e2e_rate = 0;
     {
-        fs::path dir = fresh_dir("e2e");
-        fs::path manifest = write_manifest(dir, plugins, server.port(), true);
-        ferry_instance ferry(binary, manifest, dir / "ferry.log");
-        int port = ferry.wait_port(binary, manifest);
-        if (!port) {
-            std::cerr << "ferry did not start; see " << (dir / "ferry.log") << "\n";
-            return 1;
-        }
+        std::unique_ptr<ferry_instance> ferry;
+        fs::path dir;
+        int port = start_phase("e2e", true, ferry, dir);
+        if (!port) return 1;
         auto start = clock_type::now();
-        double cpu_before = ferry.cpu_seconds();
+        double cpu_before = ferry->cpu_seconds();
         load_result r = send_load(port, clients, seconds, 0, 1000000);
         auto deadline = clock_type::now() + std::chrono::seconds(120);
         while (sink.received < static_cast<int>(r.accepted) && clock_type::now() < deadline) {
@@ -307,25 +307,19 @@ int main(int argc, char** argv) {
         }
         double elapsed = std::chrono::duration<double>(clock_type::now() - start).count();
         e2e_rate = double(sink.received) / elapsed;
-        double cpu = ferry.cpu_seconds() - cpu_before;
-        peak_rss = std::max(peak_rss, ferry.peak_rss_kb());
+        double cpu = ferry->cpu_seconds() - cpu_before;
         std::printf("end to end:  %d of %zu records at the target in %.2f s = %.0f records/s; "
                     "ferry used %.2f CPU-s = %.0f us per record\n",
                     sink.received.load(), r.accepted, elapsed, e2e_rate, cpu, cpu / double(sink.received) * 1e6);
-        ferry.stop();
-        fs::remove_all(dir);
+        end_phase(ferry, dir);
     }
 
     // 3. Latency at half the end-to-end maximum.
     {
-        fs::path dir = fresh_dir("latency");
-        fs::path manifest = write_manifest(dir, plugins, server.port(), true);
-        ferry_instance ferry(binary, manifest, dir / "ferry.log");
-        int port = ferry.wait_port(binary, manifest);
-        if (!port) {
-            std::cerr << "ferry did not start; see " << (dir / "ferry.log") << "\n";
-            return 1;
-        }
+        std::unique_ptr<ferry_instance> ferry;
+        fs::path dir;
+        int port = start_phase("latency", true, ferry, dir);
+        if (!port) return 1;
         {
             std::lock_guard lock(sink.mutex);
             sink.arrivals.clear();
@@ -347,12 +341,10 @@ int main(int argc, char** argv) {
                 }
             }
         }
-        peak_rss = std::max(peak_rss, ferry.peak_rss_kb());
         std::printf("latency:     at %.0f webhooks/s (half of end to end): p50 %.2f ms, p99 %.2f ms, max %.2f ms over %zu records\n",
                     rate, percentile(latencies, 0.50), percentile(latencies, 0.99), percentile(latencies, 1.0),
                     latencies.size());
-        ferry.stop();
-        fs::remove_all(dir);
+        end_phase(ferry, dir);
     }
     std::printf("peak RSS:    %.1f MB (ferry's VmHWM, largest of the three runs)\n", double(peak_rss) / 1024.0);
     server.stop();

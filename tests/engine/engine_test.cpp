@@ -1,19 +1,16 @@
 // The engine end to end in one process: testkit's ticker source and file sink, the SQLite store.
-#include "engine/engine.hpp"
-#include "plugin/registry.hpp"
-#include "test_support.hpp"
+#include "engine_harness.hpp"
 
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
 using namespace ferry::host;
-using ferry::test::temp_dir;
 namespace json = boost::json;
 
 namespace {
 
-class engine_test : public ::testing::Test {
+class engine_test : public ::testing::Test, protected ferry::test::engine_harness {
 protected:
     void SetUp() override {
         ::setenv("FERRY_TEST_TOKEN", "tok-0123456789", 1);
@@ -42,22 +39,6 @@ protected:
         })";
     }
 
-    void load(const std::string& text) {
-        manifest_result result = load_manifest_text(text, dir.path() / "ferry.json", registry, {FERRY_TEST_PLUGIN_DIR});
-        ASSERT_TRUE(result.value) << (result.problems.empty() ? "" : result.problems[0].format());
-        m = std::move(*result.value);
-        db = open_store(m->store, dir.path());
-        services.attach(*db, *m);
-        eng = std::make_unique<engine>(*m, registry, *db, services, metrics, engine::options{2, 20, 20});
-    }
-
-    // Stops the engine and starts a new one on the same store, as after a restart.
-    void restart() {
-        eng->stop();
-        eng = std::make_unique<engine>(*m, registry, *db, services, metrics, engine::options{2, 20, 20});
-        eng->start(false);
-    }
-
     std::filesystem::path sink_path() const { return dir.path() / "sink.jsonl"; }
 
     std::vector<json::object> written() const {
@@ -76,19 +57,10 @@ protected:
         return eng->accept_webhook("svc", request);
     }
 
-    bool settle() { return eng->wait_idle(std::chrono::seconds(10), 60000); }
-
     double metric(const std::string& name, const std::string& pipeline = "orders") {
         return metrics.value(name, {{"pipeline", pipeline}});
     }
 
-    temp_dir dir;
-    metrics_registry metrics;
-    engine_services services{metrics};
-    plugin_registry registry{services};
-    std::optional<manifest> m;
-    std::unique_ptr<store> db;
-    std::unique_ptr<engine> eng;
 };
 
 TEST_F(engine_test, a_webhook_is_journalled_then_delivered_once) {

@@ -1,10 +1,8 @@
 // The host's HTTP service as a connector uses it: testkit's http sink delivers to a target served
 // on loopback by this test. Covers status mapping, the API call log and its redaction, metrics,
 // transport failures and the rate governor.
-#include "engine/engine.hpp"
+#include "engine_harness.hpp"
 #include "http/server.hpp"
-#include "plugin/registry.hpp"
-#include "test_support.hpp"
 
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
@@ -13,7 +11,6 @@
 #include <mutex>
 
 using namespace ferry::host;
-using ferry::test::temp_dir;
 namespace json = boost::json;
 
 namespace {
@@ -88,7 +85,7 @@ public:
     std::chrono::steady_clock::time_point last_refill = std::chrono::steady_clock::now();
 };
 
-class http_service_test : public ::testing::Test {
+class http_service_test : public ::testing::Test, protected ferry::test::engine_harness {
 protected:
     void SetUp() override {
         ::setenv("FERRY_TEST_TOKEN", token.c_str(), 1);
@@ -113,12 +110,7 @@ protected:
             "concurrency": 4
           }}
         })";
-        manifest_result result = load_manifest_text(text, dir.path() / "ferry.json", registry, {FERRY_TEST_PLUGIN_DIR});
-        ASSERT_TRUE(result.value) << result.problems.at(0).format();
-        m = std::move(*result.value);
-        db = open_store("sqlite://ferry.db", dir.path());
-        services.attach(*db, *m);
-        eng = std::make_unique<engine>(*m, registry, *db, services, metrics, engine::options{4, 20, 20});
+        engine_harness::load(text);
         eng->start(false);
     }
     std::string endpoint() const { return "http://127.0.0.1:" + std::to_string(server->port()); }
@@ -129,17 +121,8 @@ protected:
         request.body = R"({"id":)" + std::to_string(id) + "}";
         ASSERT_EQ(eng->accept_webhook("svc", request).http_status, 200);
     }
-    bool settle() { return eng->wait_idle(std::chrono::seconds(20), 60000); }
-
     target_api target;
     std::unique_ptr<http_server> server;
-    temp_dir dir;
-    metrics_registry metrics;
-    engine_services services{metrics};
-    plugin_registry registry{services};
-    std::optional<manifest> m;
-    std::unique_ptr<store> db;
-    std::unique_ptr<engine> eng;
 };
 
 TEST_F(http_service_test, delivers_and_logs_the_call_without_the_secret) {

@@ -42,7 +42,6 @@ struct pipeline_runtime {
 struct engine::worker_state {
     std::vector<call_context> transform_calls;  // one per step, reused
     call_context sink_call;
-    std::mt19937_64 random;
 };
 
 // What became of one delivery attempt.
@@ -299,8 +298,7 @@ std::string topic_of(const std::string& meta) {
 
 engine::engine(const manifest& m, plugin_registry& registry, store& durable, host_services& services,
                metrics_registry& metrics, options opts)
-    : manifest_(m), store_(durable), services_(services), metrics_(metrics), options_(opts),
-      random_seed_(std::random_device{}()) {
+    : manifest_(m), store_(durable), services_(services), metrics_(metrics), options_(opts) {
     for (const auto& c : m.connections) {
         auto runtime = std::make_unique<connection_runtime>();
         runtime->name = c.name;
@@ -359,7 +357,7 @@ void engine::start(bool with_pollers) {
     }
     stopping_ = false;
     size_t count = std::max<size_t>(1, options_.workers);
-    for (size_t i = 0; i < count; ++i) workers_.emplace_back([this, i] { worker_loop(i); });
+    for (size_t i = 0; i < count; ++i) workers_.emplace_back([this] { worker_loop(); });
     pollers_.emplace_back([this] { requeue_loop(); });
     if (!with_pollers) return;
     for (auto& p : pipelines_) {
@@ -663,9 +661,8 @@ bool engine::take_work(std::unique_lock<std::mutex>&, pipeline_runtime*& pipelin
     return false;
 }
 
-void engine::worker_loop(size_t index) {
+void engine::worker_loop() {
     worker_state w;
-    w.random.seed(random_seed_ + index);
     std::unique_lock lock(mutex_);
     while (!stopping_) {
         pipeline_runtime* p = nullptr;
@@ -948,20 +945,23 @@ engine::outcome engine::deliver(pipeline_runtime& p, const journal_entry& entry,
 
 std::vector<pipeline_status> engine::status() {
     std::vector<pipeline_status> out;
-    std::lock_guard lock(mutex_);
-    for (auto& p : pipelines_) {
-        pipeline_status s;
-        s.name = p->spec->name;
-        s.running = !p->stopped;
-        s.stop_reason = p->stop_reason;
-        s.counts = store_.counts(p->spec->name);
-        s.in_flight = p->queue.in_flight();
-        if (p->sink_connection) {
-            s.sink_connection = p->sink_connection->name;
-            s.circuit = std::string(circuit_state_name(p->sink_connection->breaker.current()));
+    {
+        std::lock_guard lock(mutex_);
+        for (auto& p : pipelines_) {
+            pipeline_status s;
+            s.name = p->spec->name;
+            s.running = !p->stopped;
+            s.stop_reason = p->stop_reason;
+            s.in_flight = p->queue.in_flight();
+            if (p->sink_connection) {
+                s.sink_connection = p->sink_connection->name;
+                s.circuit = std::string(circuit_state_name(p->sink_connection->breaker.current()));
+            }
+            out.push_back(std::move(s));
         }
-        out.push_back(std::move(s));
     }
+    // The counts come from the store, read without holding the workers back.
+    for (auto& s : out) s.counts = store_.counts(s.name);
     return out;
 }
 

@@ -146,7 +146,7 @@ private:
     struct worker_state;
     struct outcome;
 
-    void worker_loop(size_t index);
+    void worker_loop();
     void poller_loop(pipeline_runtime* p);
     void requeue_loop();
     size_t poll_once(pipeline_runtime& p);
@@ -181,7 +181,6 @@ private:
     std::vector<std::thread> pollers_;
     int64_t requeue_watermark_ = 0;  // journal id up to which requeued records were looked for
     size_t next_pipeline_ = 0;  // round-robin start for fairness
-    uint64_t random_seed_;
 };
 
 }  // namespace ferry::host

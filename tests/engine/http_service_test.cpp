@@ -7,7 +7,9 @@
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <map>
+#include <thread>
 #include <mutex>
 
 using namespace ferry::host;
@@ -22,12 +24,22 @@ const std::string token = "tok-SECRET-0123456789";
 class target_api {
 public:
     int fail_5xx = 0;  // answer 503 this many times first
+    int hold_ms = 0;   // keep each POST this long, to see how many arrive at once
+    std::atomic<int> concurrent{0};
+    std::atomic<int> most_concurrent{0};
     int reject_4xx = 0;
     int throttle_429 = 0;
     bool bucket = false;
     double capacity = 20, restore = 100, cost = 10, available = 20;
 
     http_reply handle(const http_request_in& request) {
+        if (request.method == "POST" && hold_ms > 0) {
+            int now = ++concurrent;
+            for (int seen = most_concurrent; now > seen && !most_concurrent.compare_exchange_weak(seen, now);) {
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(hold_ms));  // the target's own work
+            --concurrent;
+        }
         std::lock_guard lock(mutex);
         std::string query = request.target.substr(request.target.find('?') + 1);
         if (request.method == "GET") {
@@ -99,10 +111,12 @@ protected:
         server->stop();
     }
 
-    void load(const std::string& endpoint, const std::string& sink_config, const std::string& retry = R"("max_attempts": 3, "backoff": "5ms..10ms")") {
+    void load(const std::string& endpoint, const std::string& sink_config, const std::string& retry = R"("max_attempts": 3, "backoff": "5ms..10ms")",
+              const std::string& connection_extra = "") {
         std::string text = R"({
           "ferry": 1,
-          "connections": {"svc": {"plugin": "testkit", "config": {"endpoint": ")" + endpoint + R"(", "token": "${env:FERRY_TEST_TOKEN}"}}},
+          "connections": {"svc": {"plugin": "testkit", "config": {"endpoint": ")" + endpoint + R"(", "token": "${env:FERRY_TEST_TOKEN}"})" +
+                           connection_extra + R"(}},
           "pipelines": {"orders": {
             "source": {"connection": "svc", "stream": "order"},
             "sink": {"connection": "svc", "stream": "order", "component": "http", "config": )" + sink_config + R"(},
@@ -225,6 +239,27 @@ TEST_F(http_service_test, without_a_cost_the_same_load_is_throttled_and_still_de
     ASSERT_TRUE(settle());
     EXPECT_GT(target.throttled, 0) << "the control: the governor test above means something";
     EXPECT_EQ(target.ids.size(), 12u) << "throttled records waited and went through";
+}
+
+}  // namespace
+
+namespace {
+
+TEST_F(http_service_test, a_connection_limit_caps_calls_in_flight_across_the_pipeline) {
+    target.hold_ms = 20;
+    load(endpoint(), R"({"path": "/orders"})", R"("max_attempts": 3)", R"(, "max_concurrency": 1)");
+    for (int id = 1; id <= 6; ++id) send(id);
+    ASSERT_TRUE(settle());
+    EXPECT_EQ(target.ids.size(), 6u);
+    EXPECT_EQ(target.most_concurrent, 1);
+}
+
+TEST_F(http_service_test, without_a_connection_limit_calls_overlap) {
+    target.hold_ms = 20;
+    load(endpoint(), R"({"path": "/orders"})");
+    for (int id = 1; id <= 6; ++id) send(id);
+    ASSERT_TRUE(settle());
+    EXPECT_GT(target.most_concurrent, 1) << "the control: the limit above is what serialises";
 }
 
 }  // namespace

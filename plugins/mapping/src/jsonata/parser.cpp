@@ -285,6 +285,8 @@ private:
 
     int lbp(const token& t) const {
         if (t.type != token::kind::op) return 0;
+        // Separators bind nothing; ".." only appears inside an array constructor.
+        if (t.text == ":" || t.text == ";" || t.text == ".." || t.text == ",") return 0;
         auto found = binding_powers().find(t.text);
         return found == binding_powers().end() ? 0 : found->second;
     }

@@ -835,11 +835,18 @@ value evaluator::evaluate_sort(const node_ptr& sort, const value& input, const f
     return value::array(out);
 }
 
+bool evaluator::library_has(const std::string& name) const {
+    const value* v = globals ? globals->lookup(name) : nullptr;
+    return v && v->is_function();
+}
+
 value evaluator::evaluate_call(const node_ptr& expr, const value& input, const frame_ptr& env) {
     value procedure = evaluate(expr->lhs, input, env);
     if (!procedure.is_function()) {
-        std::string name = expr->lhs->type == node::kind::path && expr->lhs->items.size() == 1 ? expr->lhs->items[0]->text : "";
-        if (expr->lhs->type == node::kind::variable || !name.empty()) {
+        // A bare name that is not a function was probably meant as a $function.
+        if (expr->lhs->type == node::kind::path && expr->lhs->items.size() == 1 && expr->lhs->items[0]->type == node::kind::name &&
+            library_has(expr->lhs->items[0]->text)) {
+            const std::string& name = expr->lhs->items[0]->text;
             throw error("T1005", expr->position, "Attempted to invoke a non-function. Did you mean ${" + name + "}?", name);
         }
         throw error("T1006", expr->position, "Attempted to invoke a non-function");
@@ -933,7 +940,7 @@ value evaluator::apply(const value& procedure, std::vector<value> args, const va
     function_value& f = procedure.as_function();
     switch (f.type) {
         case function_value::kind::lambda:
-            return apply_lambda(f, std::move(args), position);
+            return apply_lambda(f, std::move(args), input, position);
         case function_value::kind::native: {
             if (f.sig) args = f.sig->validate(std::move(args), input, f.name, position);
             return f.impl(*this, args, input, position);
@@ -960,12 +967,12 @@ value evaluator::apply(const value& procedure, std::vector<value> args, const va
     return value();
 }
 
-value evaluator::apply_lambda(const function_value& f, std::vector<value> args, size_t position) {
+value evaluator::apply_lambda(const function_value& f, std::vector<value> args, const value& input, size_t position) {
     const function_value* current = &f;
     value holder;  // keeps the function of a tail call alive while it runs
     std::vector<value> current_args = std::move(args);
     for (;;) {
-        if (current->sig) current_args = current->sig->validate(std::move(current_args), current->captured_input, "", position);
+        if (current->sig) current_args = current->sig->validate(std::move(current_args), input, "", position);
         auto scope = std::make_shared<frame>();
         scope->parent = current->closure;
         const auto& params = current->definition->params;

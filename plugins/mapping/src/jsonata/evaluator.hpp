@@ -107,7 +107,8 @@ private:
     value evaluate_apply(const node_ptr& expr, const value& input, const frame_ptr& env);
     value evaluate_transform(const node_ptr& expr, const value& input, const frame_ptr& env);
     value evaluate_descendants(const value& input);
-    value apply_lambda(const function_value& f, std::vector<value> args, size_t position);
+    value apply_lambda(const function_value& f, std::vector<value> args, const value& input, size_t position);
+    bool library_has(const std::string& name) const;
     void check_limits(size_t position);
 
     limits limits_;

@@ -228,67 +228,90 @@ signature signature::parse(const std::string& text) {
     return sig;
 }
 
+namespace {
+
+// Does a parameter take this argument? An 'a' parameter takes anything (a single value becomes an
+// array of one); every parameter takes undefined.
+bool param_takes(const signature::param& p, const value& v) {
+    return v.is_undefined() || p.types.find('a') != std::string::npos || accepts(p.types, v);
+}
+
+// Assigns arguments to parameters the way a regular expression over their types would: each
+// parameter takes one argument, an optional or '-' parameter may take none, a '+' parameter one or
+// more. Fills `counts` and returns true when the whole list fits.
+bool assign(const std::vector<signature::param>& params, const std::vector<value>& args, size_t p, size_t i,
+            std::vector<size_t>& counts) {
+    if (p == params.size()) return i == args.size();
+    const signature::param& prm = params[p];
+    if (prm.variadic) {
+        size_t most = i;
+        while (most < args.size() && param_takes(prm, args[most])) ++most;
+        for (size_t end = most; end >= i + (prm.optional ? 0 : 1) && end != size_t(-1); --end) {
+            counts[p] = end - i;
+            if (assign(params, args, p + 1, end, counts)) return true;
+            if (end == 0) break;
+        }
+        return false;
+    }
+    if (i < args.size() && param_takes(prm, args[i])) {
+        counts[p] = 1;
+        if (assign(params, args, p + 1, i + 1, counts)) return true;
+    }
+    if (prm.optional || prm.context) {
+        counts[p] = 0;
+        return assign(params, args, p + 1, i, counts);
+    }
+    return false;
+}
+
+}  // namespace
+
 std::vector<value> signature::validate(std::vector<value> args, const value& input, const std::string& function_name,
                                        size_t position) const {
+    std::vector<size_t> counts(params.size(), 0);
+    if (!assign(params, args, 0, 0, counts)) {
+        // Name the first argument that cannot be placed.
+        size_t bad = 0;
+        while (bad < args.size() && bad < params.size() && param_takes(params[bad], args[bad])) ++bad;
+        throw error("T0410", position,
+                    "Argument " + std::to_string(bad + 1) + " of function " + function_name + " does not match function signature");
+    }
     std::vector<value> out;
     size_t next = 0;
-    auto mismatch = [&](size_t index) {
-        return error("T0410", position,
-                     "Argument " + std::to_string(index + 1) + " of function " + function_name + " does not match function signature");
-    };
     for (size_t p = 0; p < params.size(); ++p) {
         const param& prm = params[p];
-        if (prm.variadic) {
-            if (next >= args.size() && !prm.optional) {
-                // one or more: none given
-            }
-            while (next < args.size()) {
-                if (!args[next].is_undefined() && !accepts(prm.types, args[next])) throw mismatch(next);
-                out.push_back(args[next++]);
+        if (counts[p] == 0) {
+            if (prm.context) {
+                value context = input;
+                if (context.is_array() && context.as_array().outer_wrapper && !context.as_array().items.empty()) {
+                    context = context.as_array().items[0];
+                }
+                if (!context.is_undefined() && !accepts(prm.types, context)) {
+                    throw error("T0411", position,
+                                "Context value is not a compatible type with argument " + std::to_string(p + 1) + " of function " +
+                                    function_name);
+                }
+                out.push_back(context);
+            } else if (!prm.variadic) {
+                out.push_back(value());
             }
             continue;
         }
-        bool have = next < args.size();
-        bool fits = have && (args[next].is_undefined() || accepts(prm.types, args[next]) ||
-                             (prm.types.find('a') != std::string::npos));
-        size_t remaining_params = params.size() - p;
-        if (prm.context && (!have || (!fits && args.size() - next < remaining_params))) {
-            value context = input;
-            if (context.is_array() && context.as_array().outer_wrapper && !context.as_array().items.empty()) {
-                context = context.as_array().items[0];
-            }
-            if (!context.is_undefined() && !accepts(prm.types, context)) {
-                throw error("T0411", position,
-                            "Context value is not a compatible type with argument " + std::to_string(p + 1) + " of function " + function_name);
-            }
-            out.push_back(context);
-            continue;
-        }
-        if (!have) {
-            out.push_back(value());
-            continue;
-        }
-        value a = args[next];
-        if (!a.is_undefined() && !accepts(prm.types, a)) {
-            if (prm.types.find('a') != std::string::npos) {
-                a = make_array({a});
-            } else {
-                throw mismatch(next);
-            }
-        }
-        if (a.is_array() && !prm.item_type.empty()) {
-            for (const auto& item : a.as_array().items) {
-                if (!accepts(prm.item_type, item)) {
-                    throw error("T0412", position,
-                                "Argument " + std::to_string(next + 1) + " of function " + function_name + " must be an array of " +
-                                    prm.item_type);
+        for (size_t k = 0; k < counts[p]; ++k, ++next) {
+            value a = args[next];
+            if (!a.is_undefined() && !accepts(prm.types, a)) a = make_array({a});  // an 'a' parameter
+            if (a.is_array() && !prm.item_type.empty()) {
+                for (const auto& item : a.as_array().items) {
+                    if (!accepts(prm.item_type, item)) {
+                        throw error("T0412", position,
+                                    "Argument " + std::to_string(next + 1) + " of function " + function_name + " must be an array of " +
+                                        prm.item_type);
+                    }
                 }
             }
+            out.push_back(a);
         }
-        out.push_back(a);
-        ++next;
     }
-    if (next < args.size()) throw mismatch(next);
     return out;
 }
 

@@ -24,7 +24,7 @@ const std::map<std::string, int>& binding_powers() {
         {"@", 80},  {"#", 80},  {";", 80},  {":", 80},  {"?", 20},  {"+", 50},  {"-", 50},  {"*", 60},
         {"/", 60},  {"%", 60},  {"|", 20},  {"=", 40},  {"<", 40},  {">", 40},  {"^", 40},  {"**", 60},
         {"..", 20}, {":=", 10}, {"!=", 40}, {"<=", 40}, {">=", 40}, {"~>", 40}, {"?:", 40}, {"??", 40},
-        {"and", 30}, {"or", 25}, {"in", 40}, {"&", 50}, {"!", 0},  {"~", 0},
+        {"and", 30}, {"or", 25}, {"in", 40}, {"&", 50},
     };
     return powers;
 }
@@ -286,7 +286,8 @@ private:
     int lbp(const token& t) const {
         if (t.type != token::kind::op) return 0;
         // Separators bind nothing; ".." only appears inside an array constructor.
-        if (t.text == ":" || t.text == ";" || t.text == ".." || t.text == ",") return 0;
+        // "|" only opens and closes a transform.
+        if (t.text == ":" || t.text == ";" || t.text == ".." || t.text == "," || t.text == "|") return 0;
         auto found = binding_powers().find(t.text);
         return found == binding_powers().end() ? 0 : found->second;
     }

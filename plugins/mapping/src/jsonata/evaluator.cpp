@@ -860,7 +860,9 @@ value evaluator::evaluate_partial(const node_ptr& expr, const value& input, cons
     value procedure = evaluate(expr->lhs, input, env);
     if (!procedure.is_function()) {
         std::string name = expr->lhs->type == node::kind::path && expr->lhs->items.size() == 1 ? expr->lhs->items[0]->text : "";
-        if (!name.empty()) throw error("T1007", expr->position, "Attempted to partially apply a non-function. Did you mean ${" + name + "}?");
+        if (!name.empty() && library_has(name)) {
+            throw error("T1007", expr->position, "Attempted to partially apply a non-function. Did you mean ${" + name + "}?");
+        }
         throw error("T1008", expr->position, "Attempted to partially apply a non-function");
     }
     auto f = std::make_shared<function_value>();

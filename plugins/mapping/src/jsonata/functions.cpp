@@ -614,8 +614,10 @@ void install_functions(frame& g) {
         } else {
             n = std::strtod(s.c_str(), &end);
         }
-        bool json_number = !s.empty() && end && *end == '\0' && s.find_first_of("xXnN") == std::string::npos && s[0] != '+' &&
-                           !(s[0] == '.' || (s.size() > 1 && s[0] == '-' && s[1] == '.'));
+        bool prefixed = s.size() > 2 && s[0] == '0' && std::string_view("xXbBoO").find(s[1]) != std::string_view::npos;
+        bool json_number = !s.empty() && end && *end == '\0' && s[0] != '+' &&
+                           (prefixed || (s.find_first_of("xXnN") == std::string::npos &&
+                                         !(s[0] == '.' || (s.size() > 1 && s[0] == '-' && s[1] == '.'))));
         if (!json_number || !std::isfinite(n)) throw error("D3030", pos, "Unable to cast value to a number: " + s);
         return value::number(n);
     });
@@ -701,7 +703,7 @@ void install_functions(frame& g) {
         for (const auto& item : v.as_array().items) {
             if (std::none_of(out.begin(), out.end(), [&](const value& o) { return deep_equal(o, item); })) out.push_back(item);
         }
-        return make_sequence(std::move(out));
+        return is_sequence(v) ? make_sequence(std::move(out)) : make_array(std::move(out));
     });
     def("sort", "<af?:a>", [](evaluator& ev, args_t& a, const value& in, size_t pos) {
         if (arg(a, 0).is_undefined()) return value();
@@ -903,6 +905,112 @@ void install_functions(frame& g) {
         std::optional<double> ms = millis_from_iso(a[0].as_string());
         if (!ms) throw error("D3110", pos, "The argument of the toMillis function must be an ISO 8601 formatted timestamp");
         return value::number(*ms);
+    });
+
+    // -- encodings
+    def("base64encode", "<s-:s>", [](evaluator&, args_t& a, const value&, size_t) {
+        if (arg(a, 0).is_undefined()) return value();
+        static const char table[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        const std::string& in = a[0].as_string();
+        std::string out;
+        for (size_t i = 0; i < in.size(); i += 3) {
+            uint32_t chunk = uint32_t(static_cast<unsigned char>(in[i])) << 16;
+            if (i + 1 < in.size()) chunk |= uint32_t(static_cast<unsigned char>(in[i + 1])) << 8;
+            if (i + 2 < in.size()) chunk |= uint32_t(static_cast<unsigned char>(in[i + 2]));
+            out += table[(chunk >> 18) & 63];
+            out += table[(chunk >> 12) & 63];
+            out += i + 1 < in.size() ? table[(chunk >> 6) & 63] : '=';
+            out += i + 2 < in.size() ? table[chunk & 63] : '=';
+        }
+        return value::string(out);
+    });
+    def("base64decode", "<s-:s>", [](evaluator&, args_t& a, const value&, size_t) {
+        if (arg(a, 0).is_undefined()) return value();
+        auto decode = [](char c) -> int {
+            if (c >= 'A' && c <= 'Z') return c - 'A';
+            if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+            if (c >= '0' && c <= '9') return c - '0' + 52;
+            if (c == '+') return 62;
+            if (c == '/') return 63;
+            return -1;
+        };
+        std::string out;
+        uint32_t bits = 0;
+        int count = 0;
+        for (char c : a[0].as_string()) {
+            int d = decode(c);
+            if (d < 0) continue;
+            bits = (bits << 6) | uint32_t(d);
+            count += 6;
+            if (count >= 8) {
+                count -= 8;
+                out += char((bits >> count) & 0xff);
+            }
+        }
+        return value::string(out);
+    });
+    // encodeURIComponent / encodeURI keep these characters as they are.
+    auto encode_url = [](const std::string& in, std::string_view keep, size_t pos) {
+        static const char hex[] = "0123456789ABCDEF";
+        std::string out;
+        for (size_t i = 0; i < in.size(); ++i) {
+            unsigned char c = static_cast<unsigned char>(in[i]);
+            // A lone surrogate cannot be encoded (UTF-8 of U+D800..U+DFFF).
+            if (c == 0xed && i + 1 < in.size() && (static_cast<unsigned char>(in[i + 1]) & 0xe0) == 0xa0) {
+                throw error("D3140", pos, "Malformed URL passed to encode function");
+            }
+            if (std::isalnum(c) || keep.find(char(c)) != std::string_view::npos) {
+                out += char(c);
+            } else {
+                out += '%';
+                out += hex[c >> 4];
+                out += hex[c & 15];
+            }
+        }
+        return out;
+    };
+    auto decode_url = [](const std::string& in, std::string_view reserved, size_t pos) {
+        std::string out;
+        for (size_t i = 0; i < in.size(); ++i) {
+            if (in[i] != '%') {
+                out += in[i];
+                continue;
+            }
+            if (i + 2 >= in.size() || !std::isxdigit(static_cast<unsigned char>(in[i + 1])) ||
+                !std::isxdigit(static_cast<unsigned char>(in[i + 2]))) {
+                throw error("D3140", pos, "Malformed URL passed to decode function");
+            }
+            char c = char(std::stoi(in.substr(i + 1, 2), nullptr, 16));
+            if (reserved.find(c) != std::string_view::npos) {
+                out += in.substr(i, 3);
+            } else {
+                out += c;
+            }
+            i += 2;
+        }
+        // what decodes must be UTF-8
+        for (size_t i = 0; i < out.size();) {
+            unsigned char c = static_cast<unsigned char>(out[i]);
+            size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+            if (len == 0 || i + len > out.size()) throw error("D3140", pos, "Malformed URL passed to decode function");
+            for (size_t k = 1; k < len; ++k) {
+                if ((static_cast<unsigned char>(out[i + k]) & 0xc0) != 0x80) throw error("D3140", pos, "Malformed URL passed to decode function");
+            }
+            i += len;
+        }
+        return out;
+    };
+    def("encodeUrlComponent", "<s-:s>", [encode_url](evaluator&, args_t& a, const value&, size_t pos) {
+        return arg(a, 0).is_undefined() ? value() : value::string(encode_url(a[0].as_string(), "-_.!~*'()", pos));
+    });
+    def("encodeUrl", "<s-:s>", [encode_url](evaluator&, args_t& a, const value&, size_t pos) {
+        return arg(a, 0).is_undefined() ? value() : value::string(encode_url(a[0].as_string(), "-_.!~*'();/?:@&=+$,#", pos));
+    });
+    def("decodeUrlComponent", "<s-:s>", [decode_url](evaluator&, args_t& a, const value&, size_t pos) {
+        return arg(a, 0).is_undefined() ? value() : value::string(decode_url(a[0].as_string(), "", pos));
+    });
+    def("decodeUrl", "<s-:s>", [decode_url](evaluator&, args_t& a, const value&, size_t pos) {
+        return arg(a, 0).is_undefined() ? value() : value::string(decode_url(a[0].as_string(), ";/?:@&=+$,#", pos));
     });
 
     // -- misc

@@ -1,6 +1,7 @@
 // jsonata-conformance DIR: runs every case of a test suite in the jsonata-js test-suite format
 // (DIR/groups/<group>/*.json, DIR/datasets/*.json), prints pass/fail per group and ends with
-// "N passed, M failed". --verbose lists each failing case and why.
+// "N passed, M failed". --verbose lists each failing case and why; --min-passed N exits 1 when
+// fewer pass (a floor against regressions, used by the test suite).
 #include "jsonata/jsonata.hpp"
 
 #include <boost/json.hpp>
@@ -128,16 +129,18 @@ outcome run_case(const json::object& c, const fs::path& group_dir, const fs::pat
 
 int main(int argc, char** argv) {
     if (argc < 2) {
-        std::cerr << "usage: jsonata-conformance DIR [--verbose] [--group NAME]\n";
+        std::cerr << "usage: jsonata-conformance DIR [--verbose] [--group NAME] [--min-passed N]\n";
         return 2;
     }
     fs::path root = argv[1];
     bool verbose = false;
     std::string only;
+    size_t min_passed = 0;
     for (int i = 2; i < argc; ++i) {
         std::string flag = argv[i];
         if (flag == "--verbose") verbose = true;
         if (flag == "--group" && i + 1 < argc) only = argv[++i];
+        if (flag == "--min-passed" && i + 1 < argc) min_passed = std::stoul(argv[++i]);
     }
     fs::path groups = root / "groups";
     if (!fs::is_directory(groups)) {
@@ -186,5 +189,9 @@ int main(int argc, char** argv) {
         }
     }
     std::cout << passed << " passed, " << failed << " failed\n";
+    if (passed < min_passed) {
+        std::cout << "fewer than the " << min_passed << " cases that passed before: a regression\n";
+        return 1;
+    }
     return 0;
 }

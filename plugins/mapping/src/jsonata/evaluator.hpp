@@ -128,6 +128,11 @@ value flatten_sequence(const value& v);             // a singleton sequence unwr
 std::vector<value> items_of(const value& v);        // the items of an array, or the value alone
 void install_functions(frame& globals);             // the function library
 value make_native(const std::string& name, const std::string& sig, native_function impl);
+// Integer pictures (XPath format-integer): "0001", "#,##0", "a", "I", "w", "Ww", with ";o" for
+// ordinals. Throw D3130 and friends for pictures they do not support.
+std::string format_integer(double value, const std::string& picture, size_t position);
+std::optional<double> parse_integer(const std::string& text, const std::string& picture, size_t position);
+
 // Applies a regex function value to `text` from byte `start`: the match object
 // {match, start, end, groups, next} or undefined.
 value regex_match_at(evaluator& ev, const function_value& re, const std::string& text, size_t start);

@@ -1,5 +1,6 @@
 // The JSONata function library and function signatures.
 #include "jsonata/evaluator.hpp"
+#include "jsonata/text.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -34,54 +35,6 @@ bool accepts(const std::string& types, const value& v) {
         if (t == 'u' && (c == 'b' || c == 'n' || c == 's' || c == 'l')) return true;
     }
     return false;
-}
-
-std::u32string to_u32(const std::string& s) {
-    std::u32string out;
-    for (size_t i = 0; i < s.size();) {
-        unsigned char c = static_cast<unsigned char>(s[i]);
-        char32_t code;
-        size_t len;
-        if (c < 0x80) {
-            code = c;
-            len = 1;
-        } else if ((c >> 5) == 6) {
-            code = c & 0x1f;
-            len = 2;
-        } else if ((c >> 4) == 14) {
-            code = c & 0x0f;
-            len = 3;
-        } else {
-            code = c & 0x07;
-            len = 4;
-        }
-        for (size_t k = 1; k < len && i + k < s.size(); ++k) code = (code << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3f);
-        out += code;
-        i += len;
-    }
-    return out;
-}
-
-std::string to_utf8(const std::u32string& s) {
-    std::string out;
-    for (char32_t code : s) {
-        if (code < 0x80) {
-            out += char(code);
-        } else if (code < 0x800) {
-            out += char(0xc0 | (code >> 6));
-            out += char(0x80 | (code & 0x3f));
-        } else if (code < 0x10000) {
-            out += char(0xe0 | (code >> 12));
-            out += char(0x80 | ((code >> 6) & 0x3f));
-            out += char(0x80 | (code & 0x3f));
-        } else {
-            out += char(0xf0 | (code >> 18));
-            out += char(0x80 | ((code >> 12) & 0x3f));
-            out += char(0x80 | ((code >> 6) & 0x3f));
-            out += char(0x80 | (code & 0x3f));
-        }
-    }
-    return out;
 }
 
 const value& arg(const std::vector<value>& args, size_t i) {
@@ -663,6 +616,16 @@ void install_functions(frame& g) {
             u /= unsigned(radix);
         } while (u);
         return value::string(negative ? "-" + out : out);
+    });
+
+    def("formatInteger", "<n-s:s>", [](evaluator&, args_t& a, const value&, size_t pos) {
+        if (arg(a, 0).is_undefined()) return value();
+        return value::string(format_integer(a[0].as_number(), arg(a, 1).as_string(), pos));
+    });
+    def("parseInteger", "<s-s:n>", [](evaluator&, args_t& a, const value&, size_t pos) {
+        if (arg(a, 0).is_undefined()) return value();
+        std::optional<double> n = parse_integer(a[0].as_string(), arg(a, 1).as_string(), pos);
+        return n ? value::number(*n) : value();
     });
 
     // -- booleans

@@ -133,6 +133,10 @@ value make_native(const std::string& name, const std::string& sig, native_functi
 std::string format_integer(double value, const std::string& picture, size_t position);
 std::optional<double> parse_integer(const std::string& text, const std::string& picture, size_t position);
 
+// Decimal pictures (XPath format-number): "#,##0.00", "0.0e0", "00%", with the decimal format
+// properties given in `options` (an object, or undefined).
+std::string format_number(double number, const std::string& picture, const value& options, size_t position);
+
 // Applies a regex function value to `text` from byte `start`: the match object
 // {match, start, end, groups, next} or undefined.
 value regex_match_at(evaluator& ev, const function_value& re, const std::string& text, size_t start);

@@ -618,6 +618,10 @@ void install_functions(frame& g) {
         return value::string(negative ? "-" + out : out);
     });
 
+    def("formatNumber", "<n-so?:s>", [](evaluator&, args_t& a, const value&, size_t pos) {
+        if (arg(a, 0).is_undefined()) return value();
+        return value::string(format_number(a[0].as_number(), arg(a, 1).as_string(), arg(a, 2), pos));
+    });
     def("formatInteger", "<n-s:s>", [](evaluator&, args_t& a, const value&, size_t pos) {
         if (arg(a, 0).is_undefined()) return value();
         return value::string(format_integer(a[0].as_number(), arg(a, 1).as_string(), pos));

@@ -102,20 +102,6 @@ value deep_clone(const value& v) {
     return v;
 }
 
-std::string type_name(const value& v) {
-    switch (v.kind()) {
-        case value::type::undefined: return "undefined";
-        case value::type::null: return "null";
-        case value::type::boolean: return "boolean";
-        case value::type::number: return "number";
-        case value::type::string: return "string";
-        case value::type::array: return "array";
-        case value::type::object: return "object";
-        case value::type::function: return "function";
-    }
-    return "unknown";
-}
-
 }  // namespace
 
 // ---------------------------------------------------------------------------------------------

@@ -137,6 +137,10 @@ std::optional<double> parse_integer(const std::string& text, const std::string& 
 // properties given in `options` (an object, or undefined).
 std::string format_number(double number, const std::string& picture, const value& options, size_t position);
 
+// Date-time pictures (XPath format-dateTime): millis to text at a "+hhmm" offset, and back.
+std::string format_datetime(double millis, const std::string& picture, const std::string& timezone, size_t position);
+std::optional<double> parse_datetime(const std::string& text, const std::string& picture, size_t position);
+
 // Applies a regex function value to `text` from byte `start`: the match object
 // {match, start, end, groups, next} or undefined.
 value regex_match_at(evaluator& ev, const function_value& re, const std::string& text, size_t start);

@@ -71,18 +71,6 @@ double round_half_even(double n, int precision) {
     return rounded / factor;
 }
 
-std::string iso_from_millis(double millis) {
-    auto ms = static_cast<int64_t>(millis);
-    std::time_t seconds = static_cast<std::time_t>(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
-    int64_t rest = ms - int64_t(seconds) * 1000;
-    std::tm tm{};
-    gmtime_r(&seconds, &tm);
-    char buffer[40];
-    std::snprintf(buffer, sizeof(buffer), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                  tm.tm_hour, tm.tm_min, tm.tm_sec, int(rest));
-    return buffer;
-}
-
 std::optional<double> millis_from_iso(const std::string& text) {
     int year = 0, month = 1, day = 1, hour = 0, minute = 0;
     double second = 0;
@@ -92,7 +80,7 @@ std::optional<double> millis_from_iso(const std::string& text) {
     }
     std::string rest = text.substr(static_cast<size_t>(consumed));
     double offset_minutes = 0;
-    if (!rest.empty() && (rest[0] == 'T' || rest[0] == ' ')) {
+    if (!rest.empty() && rest[0] == 'T') {
         int used = 0;
         if (std::sscanf(rest.c_str() + 1, "%2d:%2d%n", &hour, &minute, &used) < 2) return std::nullopt;
         rest = rest.substr(static_cast<size_t>(used) + 1);
@@ -859,17 +847,22 @@ void install_functions(frame& g) {
         using namespace std::chrono;
         return value::number(double(duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count()));
     });
-    def("now", "<s?s?:s>", [](evaluator&, args_t&, const value&, size_t) {
+    def("now", "<s?s?:s>", [](evaluator&, args_t& a, const value&, size_t pos) {
         using namespace std::chrono;
-        return value::string(iso_from_millis(double(duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count())));
+        double now = double(duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count());
+        std::string picture = arg(a, 0).is_string() ? a[0].as_string() : "[Y0001]-[M01]-[D01]T[H01]:[m01]:[s01].[f001][Z01:01t]";
+        return value::string(format_datetime(now, picture, arg(a, 1).is_string() ? a[1].as_string() : "", pos));
     });
-    def("fromMillis", "<n-s?s?:s>", [](evaluator&, args_t& a, const value&, size_t) {
+    def("fromMillis", "<n-s?s?:s>", [](evaluator&, args_t& a, const value&, size_t pos) {
         if (arg(a, 0).is_undefined()) return value();
-        return value::string(iso_from_millis(a[0].as_number()));
+        std::string picture = arg(a, 1).is_string() ? a[1].as_string() : "[Y0001]-[M01]-[D01]T[H01]:[m01]:[s01].[f001][Z01:01t]";
+        std::string zone = arg(a, 2).is_string() ? a[2].as_string() : "";
+        return value::string(format_datetime(a[0].as_number(), picture, zone, pos));
     });
     def("toMillis", "<s-s?:n>", [](evaluator&, args_t& a, const value&, size_t pos) {
         if (arg(a, 0).is_undefined()) return value();
-        std::optional<double> ms = millis_from_iso(a[0].as_string());
+        std::optional<double> ms = arg(a, 1).is_string() ? parse_datetime(a[0].as_string(), a[1].as_string(), pos)
+                                                         : millis_from_iso(a[0].as_string());
         if (!ms) throw error("D3110", pos, "The argument of the toMillis function must be an ISO 8601 formatted timestamp");
         return value::number(*ms);
     });

@@ -6,6 +6,10 @@
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
 
+#include "test_support.hpp"
+
+#include <fstream>
+
 using namespace ferry::host;
 namespace json = boost::json;
 
@@ -15,10 +19,29 @@ class mapping_plugin : public ::testing::Test {
 protected:
     void SetUp() override { ASSERT_TRUE(registry.load_file(std::filesystem::path(FERRY_PLUGIN_DIR) / "mapping.so")); }
 
-    std::unique_ptr<component_instance> jsonata(const std::string& expr, std::string& error) {
+    std::unique_ptr<component_instance> make(const std::string& component, const std::string& config, std::string& error) {
         instance_settings settings;
-        settings.config = json::serialize(json::object{{"expr", expr}});
-        return component_instance::create(*registry.find_component("mapping.jsonata"), services, settings, error);
+        settings.config = config;
+        return component_instance::create(*registry.find_component("mapping." + component), services, settings, error);
+    }
+
+    std::unique_ptr<component_instance> jsonata(const std::string& expr, std::string& error) {
+        return make("jsonata", json::serialize(json::object{{"expr", expr}}), error);
+    }
+
+    // Runs one record through an instance; returns the status.
+    ferry_status run(component_instance& instance, owned_record in) {
+        ferry_record view = in.view();
+        return instance.transform(view, call);
+    }
+
+    static owned_record with_payload(const std::string& stream, const std::string& payload) {
+        owned_record r;
+        r.stream = stream;
+        r.key = "k:1";
+        r.version = 1;
+        r.payload = payload;
+        return r;
     }
 
     owned_record order() {
@@ -87,6 +110,89 @@ TEST_F(mapping_plugin, an_evaluation_error_rejects_the_record_with_its_code) {
     ferry_record view = in.view();
     EXPECT_EQ(map->transform(view, call), FERRY_REJECT);
     EXPECT_NE(call.error().find("T2001"), std::string::npos) << call.error();
+}
+
+}  // namespace
+
+namespace {
+
+TEST_F(mapping_plugin, filter_passes_only_what_its_predicate_holds_for) {
+    std::string error;
+    auto paid = make("filter", R"({"expr": "financial_status = 'paid'"})", error);
+    ASSERT_TRUE(paid) << error;
+    ASSERT_EQ(run(*paid, with_payload("order", R"({"financial_status":"paid"})")), FERRY_OK);
+    EXPECT_EQ(call.emitted_count(), 1u);
+    ASSERT_EQ(run(*paid, with_payload("order", R"({"financial_status":"pending"})")), FERRY_OK);
+    EXPECT_EQ(call.emitted_count(), 0u);
+    EXPECT_EQ(services.metrics_snapshot().at("filtered{}"), 1.0);
+}
+
+TEST_F(mapping_plugin, validate_rejects_with_the_failing_assertions_message) {
+    std::string error;
+    auto check = make("validate", R"({"assertions": [
+        {"name": "has lines", "expr": "$count(line_items) > 0"},
+        {"name": "known currency", "expr": "currency in ['EUR', 'GBP']", "message": "'currency ' & currency & ' is not sold'"}]})",
+                      error);
+    ASSERT_TRUE(check) << error;
+    EXPECT_EQ(run(*check, with_payload("order", R"({"line_items":[1],"currency":"EUR"})")), FERRY_OK);
+    EXPECT_EQ(call.emitted_count(), 1u);
+    EXPECT_EQ(run(*check, with_payload("order", R"({"line_items":[1],"currency":"USD"})")), FERRY_REJECT);
+    EXPECT_EQ(call.error(), "assertion \"known currency\" failed: currency USD is not sold");
+    EXPECT_EQ(run(*check, with_payload("order", R"({"line_items":[],"currency":"EUR"})")), FERRY_REJECT);
+    EXPECT_EQ(call.error(), "assertion \"has lines\" failed");
+}
+
+TEST_F(mapping_plugin, lookup_translates_through_an_inline_table) {
+    std::string error;
+    auto ship = make("lookup", R"({"key": "shipping_lines[0].code", "into": "erp_ship_via",
+                                  "table": {"Standard": "UPS-GND", "Express": "UPS-AIR"}})", error);
+    ASSERT_TRUE(ship) << error;
+    ASSERT_EQ(run(*ship, with_payload("order", R"({"shipping_lines":[{"code":"Express"}]})")), FERRY_OK);
+    EXPECT_EQ(json::parse(call.records()[0].payload).at("erp_ship_via"), "UPS-AIR");
+    EXPECT_EQ(run(*ship, with_payload("order", R"({"shipping_lines":[{"code":"Drone"}]})")), FERRY_REJECT);
+    EXPECT_EQ(call.error(), "mapping.lookup: no entry for \"Drone\" (to fill erp_ship_via)");
+
+    auto lenient = make("lookup", R"({"key": "gateway", "into": "pay_code", "table": {}, "missing": "default", "default": "CASH"})", error);
+    ASSERT_TRUE(lenient) << error;
+    ASSERT_EQ(run(*lenient, with_payload("payment", R"({"gateway":"paypal"})")), FERRY_OK);
+    EXPECT_EQ(json::parse(call.records()[0].payload).at("pay_code"), "CASH");
+}
+
+TEST_F(mapping_plugin, lookup_reads_a_file_and_notices_when_it_changes) {
+    auto dir = std::filesystem::temp_directory_path() / ("ferry-lookup-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir);
+    auto csv = dir / "warehouses.csv";
+    std::ofstream(csv) << "from,to\nShop Floor,WH1\n";
+    std::string error;
+    auto where = make("lookup", json::serialize(json::object{{"key", "location"}, {"into", "warehouse"}, {"file", csv.string()}}), error);
+    ASSERT_TRUE(where) << error;
+    ASSERT_EQ(run(*where, with_payload("inventory_level", R"({"location":"Shop Floor"})")), FERRY_OK);
+    EXPECT_EQ(json::parse(call.records()[0].payload).at("warehouse"), "WH1");
+    EXPECT_EQ(run(*where, with_payload("inventory_level", R"({"location":"Back Room"})")), FERRY_REJECT);
+
+    // The merchant adds a row; the next record after the file's time moves on sees it.
+    std::ofstream(csv) << "from,to\nShop Floor,WH1\nBack Room,WH2\n";
+    std::filesystem::last_write_time(csv, std::filesystem::last_write_time(csv) + std::chrono::seconds(5));
+    bool updated = ferry::test::eventually([&] {
+        return run(*where, with_payload("inventory_level", R"({"location":"Back Room"})")) == FERRY_OK;
+    }, std::chrono::seconds(5));
+    EXPECT_TRUE(updated);
+    EXPECT_EQ(json::parse(call.records()[0].payload).at("warehouse"), "WH2");
+    std::filesystem::remove_all(dir);
+}
+
+TEST_F(mapping_plugin, inventory_publishes_what_can_be_sold) {
+    std::string error;
+    auto stock = make("inventory", R"({"safety_stock": 2, "buffer_percent": 10, "locations": {"Outlet": {"safety_stock": 0, "buffer_percent": 0}}})", error);
+    ASSERT_TRUE(stock) << error;
+    auto available = [&](const std::string& payload) {
+        EXPECT_EQ(run(*stock, with_payload("inventory_level", payload)), FERRY_OK) << call.error();
+        return json::parse(call.records()[0].payload).at("available").as_int64();
+    };
+    EXPECT_EQ(available(R"({"sku":"A","location":"Main","on_hand":25,"allocated":3})"), 18) << "25-3-2 = 20, less 10% = 18";
+    EXPECT_EQ(available(R"({"sku":"A","location":"Main","on_hand":3,"allocated":2})"), 0) << "floored at zero";
+    EXPECT_EQ(available(R"({"sku":"A","location":"Outlet","on_hand":25,"allocated":3})"), 22) << "the location's own rule";
+    EXPECT_EQ(run(*stock, with_payload("inventory_level", R"({"sku":"A"})")), FERRY_REJECT);
 }
 
 }  // namespace

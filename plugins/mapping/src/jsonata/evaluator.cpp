@@ -11,6 +11,29 @@ namespace ferry::mapping::jsonata {
 
 namespace {
 
+// The items of an array, or the value alone, without copying them.
+class item_view {
+public:
+    // With `undefined_is_an_item`, an undefined value is one item (a path's first step runs once).
+    explicit item_view(const value& v, bool undefined_is_an_item = false) {
+        if (v.is_array()) {
+            begin_ = v.as_array().items.data();
+            size_ = v.as_array().items.size();
+        } else if (!v.is_undefined() || undefined_is_an_item) {
+            begin_ = &v;
+            size_ = 1;
+        }
+    }
+    const value* begin() const { return begin_; }
+    const value* end() const { return begin_ + size_; }
+    size_t size() const { return size_; }
+    const value& operator[](size_t i) const { return begin_[i]; }
+
+private:
+    const value* begin_ = nullptr;
+    size_t size_ = 0;
+};
+
 value tuple_get(const value& tuple, const std::string& key) {
     const value* v = tuple.as_object().find(key);
     return v ? *v : value();
@@ -321,7 +344,10 @@ evaluator::evaluator(limits lim, value root) : limits_(lim), root_(std::move(roo
 
 void evaluator::check_limits(size_t position) {
     if (depth_ > limits_.max_depth) throw error("U1001", position, "Stack overflow error: check for non-terminating recursive function");
-    if (std::chrono::steady_clock::now() > deadline_) throw error("U1002", position, "Expression evaluation timeout");
+    // Reading the clock costs more than evaluating a small node: look every 1024 evaluations.
+    if ((++evaluations_ & 1023) == 0 && std::chrono::steady_clock::now() > deadline_) {
+        throw error("U1002", position, "Expression evaluation timeout");
+    }
 }
 
 value evaluator::evaluate(const node_ptr& expr, const value& input, const frame_ptr& env) {
@@ -472,12 +498,8 @@ value evaluator::evaluate_descendants(const value& input) {
 }
 
 value evaluator::evaluate_path(const node_ptr& expr, const value& input, const frame_ptr& env) {
-    value sequence;
-    if (input.is_array() && expr->items[0]->type != node::kind::variable) {
-        sequence = input;
-    } else {
-        sequence = make_sequence({input});
-    }
+    // A path starting at a variable starts from that value, even when the context is an array.
+    value sequence = input.is_array() && expr->items[0]->type == node::kind::variable ? make_sequence({input}) : input;
     value result;
     value tuples;
     bool tuple_stream = false;
@@ -518,7 +540,7 @@ value evaluator::evaluate_step(const node_ptr& step, const value& input_sequence
         return evaluate_stages(step->stages, sorted, env);
     }
     std::vector<value> results;
-    for (const auto& item : items_of(input_sequence)) {
+    for (const auto& item : item_view(input_sequence, true)) {
         value res = evaluate(step, item, env);
         for (const auto& s : step->stages) {
             if (s.what == stage::kind::filter) res = evaluate_filter(s.expression, res, env);
@@ -617,7 +639,7 @@ value evaluator::evaluate_filter(const node_ptr& predicate, const value& input, 
     out->sequence = true;
     bool tuples = input.is_array() && input.as_array().tuple_stream;
     out->tuple_stream = tuples;
-    std::vector<value> items = items_of(input);
+    item_view items(input);
     if (predicate->type == node::kind::number) {
         auto index = static_cast<long long>(std::floor(predicate->number));
         if (index < 0) index += static_cast<long long>(items.size());

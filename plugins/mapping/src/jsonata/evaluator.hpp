@@ -114,6 +114,7 @@ private:
     limits limits_;
     value root_;
     size_t depth_ = 0;
+    uint64_t evaluations_ = 0;
     std::chrono::steady_clock::time_point deadline_;
 };
 

@@ -116,6 +116,17 @@ TEST(key_queue, a_retrying_key_holds_back_only_itself) {
     EXPECT_EQ(again->last_error, "busy");
 }
 
+TEST(key_queue, takes_equally_due_keys_in_arrival_order) {
+    key_queue q;
+    // Keys whose names sort the other way round from their arrival.
+    q.add(entry(1, "zz", 1));
+    q.add(entry(2, "mm", 1));
+    q.add(entry(3, "aa", 1));
+    EXPECT_EQ(q.take(0)->record.key, "zz");
+    EXPECT_EQ(q.take(0)->record.key, "mm");
+    EXPECT_EQ(q.take(0)->record.key, "aa");
+}
+
 TEST(key_queue, reports_its_oldest_record_and_empties) {
     key_queue q;
     EXPECT_EQ(q.oldest_received_ms(), 0);

@@ -28,6 +28,7 @@ public:
         std::filesystem::create_directories(path_);
     }
     ~temp_dir() {
+        if (std::getenv("FERRY_KEEP_TEST_DIRS")) return;  // for looking at what a failed test left
         std::error_code ec;
         std::filesystem::remove_all(path_, ec);
     }

@@ -3,14 +3,15 @@
 namespace ferry::host {
 
 void key_queue::refresh_ready(const std::string& key, per_key& k) {
-    if (k.ready_due) {
-        ready_.erase({*k.ready_due, key});
-        k.ready_due.reset();
+    if (k.ready_slot) {
+        ready_.erase(*k.ready_slot);
+        k.ready_slot.reset();
     }
     if (k.in_flight_id || k.records.empty()) return;
-    int64_t due = k.records.begin()->second.next_attempt_ms;
-    ready_.insert({due, key});
-    k.ready_due = due;
+    const journal_entry& head = k.records.begin()->second;
+    std::pair<int64_t, int64_t> slot{head.next_attempt_ms, head.id};
+    ready_.emplace(slot, key);
+    k.ready_slot = slot;
 }
 
 void key_queue::add(journal_entry entry) {
@@ -22,11 +23,11 @@ void key_queue::add(journal_entry entry) {
 }
 
 std::optional<journal_entry> key_queue::take(int64_t now_ms) {
-    if (ready_.empty() || ready_.begin()->first > now_ms) return std::nullopt;
+    if (ready_.empty() || ready_.begin()->first.first > now_ms) return std::nullopt;
     std::string key = ready_.begin()->second;
     per_key& k = keys_.at(key);
     ready_.erase(ready_.begin());
-    k.ready_due.reset();
+    k.ready_slot.reset();
     journal_entry& head = k.records.begin()->second;
     k.in_flight_id = head.id;
     ++in_flight_;
@@ -56,7 +57,7 @@ void key_queue::finish(const std::string& key, int64_t id, bool done, uint32_t a
         break;
     }
     if (k.records.empty() && !k.in_flight_id) {
-        if (k.ready_due) ready_.erase({*k.ready_due, key});
+        if (k.ready_slot) ready_.erase(*k.ready_slot);
         keys_.erase(found);
         return;
     }
@@ -65,7 +66,7 @@ void key_queue::finish(const std::string& key, int64_t id, bool done, uint32_t a
 
 std::optional<int64_t> key_queue::next_due_ms() const {
     if (ready_.empty()) return std::nullopt;
-    return ready_.begin()->first;
+    return ready_.begin()->first.first;
 }
 
 int64_t key_queue::oldest_received_ms() const {

@@ -36,12 +36,13 @@ private:
     struct per_key {
         std::map<std::pair<int64_t, int64_t>, journal_entry> records;  // (version, id): version order
         std::optional<int64_t> in_flight_id;
-        std::optional<int64_t> ready_due;  // its entry in ready_, when not in flight
+        std::optional<std::pair<int64_t, int64_t>> ready_slot;  // its (due, id) in ready_, when not in flight
     };
     void refresh_ready(const std::string& key, per_key& k);
 
     std::map<std::string, per_key> keys_;
-    std::set<std::pair<int64_t, std::string>> ready_;  // (due, key) of keys not in flight
+    // Keys not in flight, by (due, head's journal id): what is due first, then what came first.
+    std::map<std::pair<int64_t, int64_t>, std::string> ready_;
     size_t size_ = 0;
     size_t in_flight_ = 0;
 };

@@ -172,7 +172,7 @@ struct file_sink : sdk::sink {
 
     void write(const sdk::delivery& d, sdk::call& out) {
         maybe_fail(d);
-        std::lock_guard lock(mutex);
+        std::unique_lock lock(mutex);
         std::string target = "T-" + std::to_string(targets.size() + 1);
         json::object line{{"key", d.rec.key}, {"version", d.rec.version}, {"idempotency_key", d.idempotency_key},
                           {"target", target}, {"payload", d.rec.payload}};
@@ -183,6 +183,7 @@ struct file_sink : sdk::sink {
         ::close(fd);
         if (!ok) throw sdk::retry_error("cannot write " + path);
         targets[std::string(d.idempotency_key)] = target;
+        lock.unlock();
         // The target has the document; a crash from here until ferry commits is what lookup covers.
         if (linger_ms) std::this_thread::sleep_for(std::chrono::milliseconds(linger_ms));
         out.set_target_id(target);

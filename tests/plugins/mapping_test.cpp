@@ -196,3 +196,33 @@ TEST_F(mapping_plugin, inventory_publishes_what_can_be_sold) {
 }
 
 }  // namespace
+
+#include "manifest/manifest.hpp"
+
+namespace {
+
+TEST(mapping_manifest, validate_points_at_a_broken_expression_inside_the_manifest) {
+    ::setenv("FERRY_TEST_TOKEN", "tok-0123456789", 1);
+    const std::string text = R"({
+  "ferry": 1,
+  "connections": {"svc": {"plugin": "testkit", "config": {"endpoint": "http://x", "token": "${env:FERRY_TEST_TOKEN}"}}},
+  "pipelines": {"p": {
+    "source": {"connection": "svc", "stream": "order", "poll": "1m"},
+    "transforms": [{"use": "mapping.jsonata", "config": {"expr": "{\"po\": name, \"sku\": line_items[.sku}"}}],
+    "sink": {"connection": "svc", "stream": "order", "component": "memory"}
+  }}
+})";
+    host_services services;
+    plugin_registry registry(services);
+    manifest_result result = load_manifest_text(text, "m.json", registry, {FERRY_TEST_PLUGIN_DIR, FERRY_PLUGIN_DIR});
+    ASSERT_EQ(result.problems.size(), 1u) << (result.problems.empty() ? "" : result.problems[0].format());
+    const diagnostic& d = result.problems[0];
+    EXPECT_EQ(d.pointer, "/pipelines/p/transforms/0/config/expr");
+    EXPECT_EQ(d.line, 6u);
+    // The column of the '.' that the expression cannot start with, counted in the raw manifest line.
+    std::string line6 = text.substr(text.find("    \"transforms\""));
+    EXPECT_EQ(line6[d.column - 1], '.') << d.format();
+    EXPECT_NE(d.message.find("S0211 at position 31 of expr"), std::string::npos) << d.message;
+}
+
+}  // namespace

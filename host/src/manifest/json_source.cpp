@@ -206,4 +206,22 @@ diagnostic json_source::at(const std::string& pointer, std::string message, std:
     return out;
 }
 
+diagnostic json_source::at_string_offset(const std::string& pointer, size_t offset, std::string message, std::string hint) const {
+    diagnostic out = at(pointer, std::move(message), std::move(hint));
+    auto found = value_offsets_.find(pointer);
+    if (found == value_offsets_.end() || found->second >= text_.size() || text_[found->second] != '"') return out;
+    size_t raw = found->second + 1;  // past the opening quote
+    // Each escape is one decoded character but several raw ones (a six-character Unicode escape
+    // is counted as one byte: exact for the ASCII that expressions are written in).
+    for (size_t decoded = 0; decoded < offset && raw < text_.size() && text_[raw] != '"'; ++decoded) {
+        if (text_[raw] != '\\') {
+            ++raw;
+        } else {
+            raw += (raw + 1 < text_.size() && text_[raw + 1] == 'u') ? 6 : 2;
+        }
+    }
+    locate(raw, out.line, out.column);
+    return out;
+}
+
 }  // namespace ferry::host

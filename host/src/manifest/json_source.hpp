@@ -29,6 +29,10 @@ public:
     // unknown pointer falls back to its nearest known ancestor.
     diagnostic at(const std::string& pointer, std::string message, std::string hint = {}, bool at_key = false) const;
 
+    // A diagnostic at byte `offset` of the decoded string value at `pointer` (an expression's own
+    // position), mapped through the literal's escapes to the manifest's line:column.
+    diagnostic at_string_offset(const std::string& pointer, size_t offset, std::string message, std::string hint = {}) const;
+
 private:
     json_source() = default;
     void locate(size_t offset, size_t& line, size_t& column) const;

@@ -3,6 +3,7 @@
 #include "manifest/json_source.hpp"
 #include "manifest/schema.hpp"
 #include "plugin/registry.hpp"
+#include "services/host_api.hpp"
 
 #include <boost/json.hpp>
 
@@ -116,9 +117,10 @@ public:
         }
     }
 
-    // Validates one config object against a plugin's schema, and refuses secrets written inline.
+    // Validates one config object against a plugin's schema, refuses secrets written inline, then
+    // lets the component check what a schema cannot (an expression that must compile).
     void check_config(const json::object& raw_owner, const json::object& owner, const std::string& owner_ptr,
-                      const std::string& schema_text, const std::string& what) {
+                      const std::string& schema_text, const std::string& what, const component_info* component = nullptr) {
         std::string ptr = owner_ptr + "/config";
         const json::value* config = owner.if_contains("config");
         json::value empty = json::object();
@@ -132,6 +134,22 @@ public:
         std::vector<schema_problem> found;
         validate_schema(config ? *config : empty, schema, ptr, found);
         report(found);
+        if (found.empty() && component && component->hooks.check_config) {
+            std::string text = json::serialize(config ? *config : empty);
+            ferry_create_args args{};
+            args.struct_size = sizeof(args);
+            args.config = c_str(text);
+            args.connection_config = c_str("{}");
+            call_context call(call_kind::check);
+            if (component->hooks.check_config(&args, call.handle()) != FERRY_OK) {
+                std::string message = call.error().empty() ? what + ": the config cannot work" : call.error();
+                if (const auto& at = call.error_location()) {
+                    problems_.push_back(source_.at_string_offset(ptr + at->pointer, at->offset, message));
+                } else {
+                    problem(ptr, message);
+                }
+            }
+        }
         if (const json::value* raw = raw_owner.if_contains("config")) {
             for (const auto& secret : secret_pointers(*raw, schema)) {
                 boost::system::error_code ec;
@@ -471,7 +489,7 @@ manifest_result load_manifest_text(std::string text, const fs::path& path, plugi
                 if (const component_info* c = checker.resolve_endpoint(*source, sptr, FERRY_KIND_SOURCE, m, spec.source.component)) {
                     const json::object* raw_source = object_at(raw_p, "source");
                     checker.check_config(raw_source ? *raw_source : empty_object, *source, sptr, c->config_schema,
-                                         "source " + c->qualified_name());
+                                         "source " + c->qualified_name(), c);
                     if (source->contains("webhooks") && !c->has(FERRY_CAP_WEBHOOK)) {
                         checker.problem(sptr + "/webhooks", "source " + c->qualified_name() + " does not take webhooks",
                                         "remove \"webhooks\" and set \"poll\"");
@@ -518,7 +536,7 @@ manifest_result load_manifest_text(std::string text, const fs::path& path, plugi
                                                           ? &raw_steps->get_array()[i]
                                                           : nullptr;
                         checker.check_config(raw_step && raw_step->is_object() ? raw_step->get_object() : empty_object,
-                                             step, tptr, c->config_schema, "transform " + s.component);
+                                             step, tptr, c->config_schema, "transform " + s.component, c);
                     }
                     spec.transforms.push_back(std::move(s));
                 }
@@ -532,7 +550,7 @@ manifest_result load_manifest_text(std::string text, const fs::path& path, plugi
                 if (const component_info* c = checker.resolve_endpoint(*sink, kptr, FERRY_KIND_SINK, m, spec.sink.component)) {
                     const json::object* raw_sink = object_at(raw_p, "sink");
                     checker.check_config(raw_sink ? *raw_sink : empty_object, *sink, kptr, c->config_schema,
-                                         "sink " + c->qualified_name());
+                                         "sink " + c->qualified_name(), c);
                 }
             }
 

@@ -34,6 +34,10 @@ void api_set_item_result(ferry_call* call, size_t index, ferry_status status, fe
     call_context::from(call).set_item_result(index, status, view(text), view(target));
 }
 
+void api_set_error_location(ferry_call* call, ferry_str pointer, uint32_t offset) {
+    call_context::from(call).set_error_location(view(pointer), offset);
+}
+
 host_services& services_of(ferry_scope* scope) { return *scope_context::from(scope).services; }
 
 void api_log(ferry_scope* scope, int32_t level, ferry_str message) {
@@ -112,10 +116,11 @@ void call_context::reset(call_kind kind, const ferry_record* input, size_t batch
     cursor_.reset();
     items_.clear();
     items_.resize(batch_size);
+    location_.reset();
 }
 
 ferry_status call_context::emit(const ferry_record* record) {
-    if (kind_ == call_kind::init || kind_ == call_kind::create || kind_ == call_kind::lookup) {
+    if (kind_ == call_kind::init || kind_ == call_kind::create || kind_ == call_kind::check || kind_ == call_kind::lookup) {
         error_ = "emit is not allowed during init, create or lookup";
         return FERRY_REJECT;
     }
@@ -173,6 +178,7 @@ host_services::host_services() {
     api_.set_target_id = api_set_target_id;
     api_.set_cursor = api_set_cursor;
     api_.set_item_result = api_set_item_result;
+    api_.set_error_location = api_set_error_location;
     api_.log = api_log;
     api_.log_enabled = api_log_enabled;
     api_.http_send = api_http_send;

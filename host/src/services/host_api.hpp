@@ -47,7 +47,13 @@ struct owned_record {
     ferry_record view() const;
 };
 
-enum class call_kind { init, create, webhook, poll, transform, write, lookup, write_batch };
+enum class call_kind { init, create, check, webhook, poll, transform, write, lookup, write_batch };
+
+// Where in a component's config an error is (set_error_location).
+struct config_location {
+    std::string pointer;
+    uint32_t offset = 0;
+};
 
 struct item_result {
     ferry_status status = FERRY_OK;
@@ -85,6 +91,8 @@ public:
     void set_target_id(std::string_view id);
     void set_cursor(std::string_view cursor);
     void set_item_result(size_t index, ferry_status status, std::string_view text, std::string_view target);
+    void set_error_location(std::string_view pointer, uint32_t offset) { location_ = config_location{std::string(pointer), offset}; }
+    const std::optional<config_location>& error_location() const { return location_; }
 
 private:
     call_kind kind_;
@@ -96,6 +104,7 @@ private:
     std::optional<std::string> target_id_;
     std::optional<std::string> cursor_;
     std::vector<item_result> items_;
+    std::optional<config_location> location_;
 };
 
 class host_services;

@@ -222,6 +222,10 @@ typedef struct ferry_host_api {
      * outcome take the status the hook returned. */
     void (*set_item_result)(ferry_call* call, size_t index, ferry_status status, ferry_str text,
                             ferry_str target_id);
+    /* The config value an error is about: a JSON pointer into the component's config ("/expr"),
+     * and the byte offset inside it when it is a string (0 otherwise). The host turns it into a
+     * line:column of the manifest. */
+    void (*set_error_location)(ferry_call* call, ferry_str config_pointer, uint32_t offset);
 
     /* -- logging: secrets must not be passed; the host does not log payloads by default -- */
     void (*log)(ferry_scope* scope, int32_t level, ferry_str message);
@@ -323,6 +327,11 @@ typedef struct ferry_component {
     /* Sink: write several records; report each with set_item_result. */
     ferry_status (*write_batch)(void* instance, const ferry_delivery* const* deliveries, size_t count,
                                 ferry_call* call);
+
+    /* Optional. Checks a config beyond its JSON Schema (an expression that must compile, a file
+     * that must exist) without making an instance; `ferry validate` calls it. Return FERRY_FATAL
+     * with text on `call`, and point at the value with set_error_location. */
+    ferry_status (*check_config)(const ferry_create_args* args, ferry_call* call);
 } ferry_component;
 
 /* ---------------------------------------------------------------------------------------------

@@ -77,6 +77,14 @@ struct fatal_error : error {
 struct unauthorized_error : error {
     explicit unauthorized_error(const std::string& message) : error(FERRY_UNAUTHORIZED, message) {}
 };
+// A config that its schema allows but that cannot work; `pointer` names the value ("/expr") and
+// `offset` the byte inside it, so that `ferry validate` shows the line:column in the manifest.
+struct config_error : error {
+    config_error(const std::string& message, std::string pointer, uint32_t offset = 0)
+        : error(FERRY_FATAL, message), pointer(std::move(pointer)), offset(offset) {}
+    std::string pointer;
+    uint32_t offset;
+};
 
 namespace detail {
 // The host's service table, kept from ferry_plugin_entry until unload.
@@ -326,6 +334,8 @@ struct create_args {
 struct source {
     static constexpr int32_t kind = FERRY_KIND_SOURCE;
 };
+// Any component may also implement `static void check_config(std::string_view config)`, throwing
+// config_error for a config its schema allows but that cannot work; `ferry validate` calls it.
 // A transform implements `void process(const record&, call&)`.
 struct transform {
     static constexpr int32_t kind = FERRY_KIND_TRANSFORM;
@@ -352,6 +362,10 @@ ferry_status guarded(ferry_call* c, ferry_status unexpected, Body&& body) noexce
     try {
         body();
         return FERRY_OK;
+    } catch (const config_error& e) {
+        set_error(c, e.what());
+        if (c) host->set_error_location(c, to_c(e.pointer), e.offset);
+        return e.status();
     } catch (const error& e) {
         set_error(c, e.what());
         if (e.delay_ms() && c) host->set_delay_ms(c, e.delay_ms());
@@ -369,6 +383,11 @@ template <class T, class = void>
 struct has_config_schema : std::false_type {};
 template <class T>
 struct has_config_schema<T, std::void_t<decltype(T::config_schema)>> : std::true_type {};
+
+template <class T, class = void>
+struct has_check_config : std::false_type {};
+template <class T>
+struct has_check_config<T, std::void_t<decltype(T::check_config(std::string_view()))>> : std::true_type {};
 
 template <class T, class = void>
 struct has_capabilities : std::false_type {};
@@ -408,6 +427,11 @@ ferry_status create(const ferry_create_args* args, ferry_call* c, void** instanc
                        to_view(args->config), to_view(args->pipeline)};
         *instance = new T(in);
     });
+}
+
+template <class T>
+ferry_status check_config(const ferry_create_args* args, ferry_call* c) {
+    return guarded(c, FERRY_FATAL, [&] { T::check_config(to_view(args->config)); });
 }
 
 template <class T>
@@ -484,6 +508,7 @@ const ferry_component* component_descriptor() {
         d.capabilities = caps;
         d.create = &create<T>;
         d.destroy = &destroy<T>;
+        if constexpr (has_check_config<T>::value) d.check_config = &check_config<T>;
         if constexpr (std::is_base_of_v<source, T>) {
             if constexpr ((caps & FERRY_CAP_WEBHOOK) != 0) d.webhook = &webhook<T>;
             if constexpr ((caps & FERRY_CAP_POLL) != 0) d.poll = &poll<T>;

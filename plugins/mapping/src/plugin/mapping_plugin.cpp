@@ -21,12 +21,15 @@ namespace json = boost::json;
 namespace sdk = ferry::sdk;
 namespace jsonata = ferry::mapping::jsonata;
 
-jsonata::expression compile(const std::string& text, const std::string& component, const std::string& field) {
+// Compiles an expression of a config; a mistake names the config value and the position in it,
+// so that `ferry validate` can point at the manifest's line and column.
+jsonata::expression compile(const std::string& text, const std::string& component, const std::string& pointer) {
     try {
         return jsonata::expression::compile(text);
     } catch (const jsonata::error& e) {
-        throw sdk::fatal_error("mapping." + component + ": " + e.code() + " at position " + std::to_string(e.position()) +
-                               " of " + field + ": " + e.message());
+        throw sdk::config_error("mapping." + component + ": " + e.code() + " at position " + std::to_string(e.position()) +
+                                    " of " + pointer.substr(1) + ": " + e.message(),
+                                pointer, static_cast<uint32_t>(e.position()));
     }
 }
 
@@ -83,8 +86,12 @@ public:
 
     explicit jsonata_transform(const sdk::create_args& args) {
         json::object config = json::parse(args.config).as_object();
-        expression_ = compile(std::string(config.at("expr").as_string()), name, "expr");
+        expression_ = compile(std::string(config.at("expr").as_string()), name, "/expr");
         if (const json::value* t = config.if_contains("timeout_ms")) limits_.timeout_ms = t->to_number<int64_t>();
+    }
+
+    static void check_config(std::string_view config) {
+        compile(std::string(json::parse(config).at("expr").as_string()), name, "/expr");
     }
 
     void process(const sdk::record& in, sdk::call& out) {
@@ -112,7 +119,11 @@ public:
     })json";
 
     explicit filter_transform(const sdk::create_args& args) : context_(args.context) {
-        predicate_ = compile(std::string(json::parse(args.config).at("expr").as_string()), name, "expr");
+        predicate_ = compile(std::string(json::parse(args.config).at("expr").as_string()), name, "/expr");
+    }
+
+    static void check_config(std::string_view config) {
+        compile(std::string(json::parse(config).at("expr").as_string()), name, "/expr");
     }
 
     void process(const sdk::record& in, sdk::call& out) {
@@ -166,19 +177,9 @@ public:
         "additionalProperties": false
     })json";
 
-    explicit validate_transform(const sdk::create_args& args) {
-        json::value config = json::parse(args.config);
-        for (const auto& a : config.at("assertions").as_array()) {
-            const json::object& o = a.as_object();
-            assertion x;
-            x.name = std::string(o.at("name").as_string());
-            x.expr = compile(std::string(o.at("expr").as_string()), name, "assertion " + x.name);
-            if (const json::value* m = o.if_contains("message")) {
-                x.message = compile(std::string(m->as_string()), name, "message of assertion " + x.name);
-            }
-            assertions_.push_back(std::move(x));
-        }
-    }
+    explicit validate_transform(const sdk::create_args& args) : assertions_(compile_all(args.config)) {}
+
+    static void check_config(std::string_view config) { compile_all(config); }
 
     void process(const sdk::record& in, sdk::call& out) {
         json::value payload = parse_payload(in, name);
@@ -200,6 +201,23 @@ private:
         jsonata::expression expr;
         std::optional<jsonata::expression> message;
     };
+
+    static std::vector<assertion> compile_all(std::string_view text) {
+        json::value config = json::parse(text);
+        std::vector<assertion> out;
+        const json::array& list = config.at("assertions").as_array();
+        for (size_t i = 0; i < list.size(); ++i) {
+            const json::object& o = list[i].as_object();
+            std::string at = "/assertions/" + std::to_string(i);
+            assertion x;
+            x.name = std::string(o.at("name").as_string());
+            x.expr = compile(std::string(o.at("expr").as_string()), name, at + "/expr");
+            if (const json::value* m = o.if_contains("message")) x.message = compile(std::string(m->as_string()), name, at + "/message");
+            out.push_back(std::move(x));
+        }
+        return out;
+    }
+
     std::vector<assertion> assertions_;
 };
 
@@ -226,7 +244,7 @@ public:
 
     explicit lookup_transform(const sdk::create_args& args) {
         json::object config = json::parse(args.config).as_object();
-        key_ = compile(std::string(config.at("key").as_string()), name, "key");
+        key_ = compile(std::string(config.at("key").as_string()), name, "/key");
         into_ = std::string(config.at("into").as_string());
         if (const json::value* t = config.if_contains("table")) table_ = t->as_object();
         if (const json::value* f = config.if_contains("file")) file_ = std::string(f->as_string());
@@ -235,6 +253,10 @@ public:
         if (const json::value* d = config.if_contains("default")) default_ = *d;
         if (missing_ == "default" && !config.contains("default")) throw sdk::fatal_error("mapping.lookup: missing = default needs a default");
         if (!file_.empty()) reload(true);
+    }
+
+    static void check_config(std::string_view config) {
+        compile(std::string(json::parse(config).at("key").as_string()), name, "/key");
     }
 
     void process(const sdk::record& in, sdk::call& out) {

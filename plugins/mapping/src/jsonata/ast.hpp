@@ -63,6 +63,7 @@ struct node {
     std::vector<std::string> params;    // lambda
     std::string signature;              // lambda
     bool thunk = false;                 // lambda: a tail call wrapped for trampolining
+    bool binds = false;                 // block: binds a variable of its own (needs its own frame)
 
     // Step annotations.
     std::vector<stage> stages;            // predicates and index bindings, in order

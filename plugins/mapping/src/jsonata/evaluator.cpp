@@ -418,8 +418,12 @@ value evaluator::evaluate_node(const node_ptr& expr, const value& input, const f
         }
         case node::kind::object: return evaluate_group(expr, input, env);
         case node::kind::block: {
-            auto scope = std::make_shared<frame>();
-            scope->parent = env;
+            // Only a block that binds variables needs a frame of its own.
+            frame_ptr scope = env;
+            if (expr->binds) {
+                scope = std::make_shared<frame>();
+                scope->parent = env;
+            }
             value result;
             for (const auto& item : expr->items) result = evaluate(item, input, scope);
             return result;

@@ -717,6 +717,9 @@ private:
                         n->consarray = true;
                     }
                 }
+                if (n->type == node::kind::block) {
+                    for (const auto& item : n->items) n->binds = n->binds || binds_here(item);
+                }
                 break;
             case node::kind::object:
                 result = n;
@@ -761,6 +764,28 @@ private:
         }
         if (n->keep_array) result->keep_array = true;
         return result;
+    }
+
+    // Does evaluating `n` bind a variable in the current frame? Lambdas and blocks have frames of
+    // their own, so what they bind does not count.
+    static bool binds_here(const node_ptr& n) {
+        if (!n) return false;
+        if (n->type == node::kind::bind) return true;
+        if (n->type == node::kind::lambda || n->type == node::kind::block) return false;
+        if (binds_here(n->lhs) || binds_here(n->rhs) || binds_here(n->third)) return true;
+        for (const auto& item : n->items) {
+            if (binds_here(item)) return true;
+        }
+        for (const auto& [k, v] : n->pairs) {
+            if (binds_here(k) || binds_here(v)) return true;
+        }
+        for (const auto& s : n->stages) {
+            if (binds_here(s.expression)) return true;
+        }
+        for (const auto& p : n->predicates) {
+            if (binds_here(p)) return true;
+        }
+        return false;
     }
 
     static void mark_tail_calls(const node_ptr& condition) {

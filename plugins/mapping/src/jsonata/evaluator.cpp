@@ -543,24 +543,29 @@ value evaluator::evaluate_step(const node_ptr& step, const value& input_sequence
         value sorted = evaluate_sort(step, input_sequence, env);
         return evaluate_stages(step->stages, sorted, env);
     }
-    std::vector<value> results;
-    for (const auto& item : item_view(input_sequence, true)) {
+    // Results are flattened into one sequence as they come; a last step with a single array result
+    // that is not a sequence returns that array itself.
+    auto out = std::make_shared<array_value>();
+    out->sequence = true;
+    item_view items(input_sequence, true);
+    out->items.reserve(items.size());
+    value first;
+    size_t count = 0;
+    for (const auto& item : items) {
         value res = evaluate(step, item, env);
         for (const auto& s : step->stages) {
             if (s.what == stage::kind::filter) res = evaluate_filter(s.expression, res, env);
         }
-        if (!res.is_undefined()) results.push_back(res);
-    }
-    if (last_step && results.size() == 1 && results[0].is_array() && !is_sequence(results[0])) return results[0];
-    auto out = std::make_shared<array_value>();
-    out->sequence = true;
-    for (auto& res : results) {
+        if (res.is_undefined()) continue;
+        if (++count == 1) first = res;
         if (!res.is_array() || res.as_array().cons) {
-            out->items.push_back(res);
+            out->items.push_back(std::move(res));
         } else {
-            out->items.insert(out->items.end(), res.as_array().items.begin(), res.as_array().items.end());
+            const auto& inner = res.as_array().items;
+            out->items.insert(out->items.end(), inner.begin(), inner.end());
         }
     }
+    if (last_step && count == 1 && first.is_array() && !is_sequence(first)) return first;
     return value::array(out);
 }
 

@@ -785,6 +785,7 @@ value evaluator::evaluate_group(const node_ptr& group, const value& input, const
         }
     }
     value result = make_object();
+    result.as_object().entries.reserve(groups.size());
     for (auto& [key, s] : groups) {
         value context = s.data;
         frame_ptr scope = env;
@@ -803,7 +804,7 @@ value evaluator::evaluate_group(const node_ptr& group, const value& input, const
             scope = frame_from_tuple(env, value::object(reduced));
         }
         value v = evaluate(group->pairs[s.pair_index].second, context, scope);
-        if (!v.is_undefined()) result.as_object().set(key, v);
+        if (!v.is_undefined()) result.as_object().entries.emplace_back(key, std::move(v));  // keys are unique here
     }
     return result;
 }

@@ -1,6 +1,7 @@
 // Lexer and top-down operator-precedence parser for JSONata, then the pass that turns chains of
 // `.`, `[..]`, `{..}`, `^(..)`, `@` and `#` into paths of annotated steps.
 #include "jsonata/ast.hpp"
+#include "jsonata/text.hpp"
 
 #include <cmath>
 #include <cstdlib>
@@ -37,24 +38,6 @@ bool is_operator_char(char c) {
             return true;
         default:
             return false;
-    }
-}
-
-void append_utf8(std::string& out, unsigned code) {
-    if (code < 0x80) {
-        out += char(code);
-    } else if (code < 0x800) {
-        out += char(0xc0 | (code >> 6));
-        out += char(0x80 | (code & 0x3f));
-    } else if (code < 0x10000) {
-        out += char(0xe0 | (code >> 12));
-        out += char(0x80 | ((code >> 6) & 0x3f));
-        out += char(0x80 | (code & 0x3f));
-    } else {
-        out += char(0xf0 | (code >> 18));
-        out += char(0x80 | ((code >> 12) & 0x3f));
-        out += char(0x80 | ((code >> 6) & 0x3f));
-        out += char(0x80 | (code & 0x3f));
     }
 }
 
@@ -207,7 +190,7 @@ private:
                             pos_ += 6;
                         }
                     }
-                    append_utf8(out, code);
+                    out += to_utf8(std::u32string(1, char32_t(code)));
                     break;
                 }
                 default:

@@ -253,6 +253,7 @@ void stringify_into(std::string& out, const value& v, bool pretty, int indent) {
         case value::type::null: out += "null"; break;
         case value::type::boolean: out += v.as_boolean() ? "true" : "false"; break;
         case value::type::number: {
+            if (!std::isfinite(v.as_number())) throw error("D1001", 0, "Number out of range");
             // $string prints numbers with 15 significant digits, as JSONata does.
             char buffer[40];
             std::snprintf(buffer, sizeof(buffer), "%.14e", v.as_number());
@@ -379,7 +380,11 @@ value evaluator::evaluate_node(const node_ptr& expr, const value& input, const f
             value in = input;
             if (in.is_array() && in.as_array().outer_wrapper && !in.as_array().items.empty()) in = in.as_array().items[0];
             value results = make_sequence();
-            if (in.is_object()) {
+            if (in.is_array()) {
+                std::vector<value> flat;
+                flatten_into(in, flat);
+                results = append(results, make_sequence(std::move(flat)));
+            } else if (in.is_object()) {
                 for (const auto& [k, v] : in.as_object().entries) {
                     if (v.is_array()) {
                         std::vector<value> flat;

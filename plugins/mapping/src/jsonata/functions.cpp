@@ -403,7 +403,7 @@ void install_functions(frame& g) {
         return value::string(to_utf8(width > 0 ? s + padding : padding + s));
     });
     def("contains", "<s-(sf):b>", [](evaluator& ev, args_t& a, const value& in, size_t pos) {
-        if (arg(a, 0).is_undefined()) return value();
+        if (arg(a, 0).is_undefined() || arg(a, 1).is_undefined()) return value();
         if (arg(a, 1).is_string()) return value::boolean(a[0].as_string().find(a[1].as_string()) != std::string::npos);
         return value::boolean(!ev.apply(a[1], {a[0]}, in, pos).is_undefined());
     });

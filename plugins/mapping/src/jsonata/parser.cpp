@@ -468,12 +468,28 @@ private:
                 if (depth > 0) advance(false);
             }
             advance(false);
+            check_signature(sig, t.position);
             n->signature = sig;
         }
         expect("{", true);
         n->lhs = expression(0);
         expect("}", false);
         return n;
+    }
+
+    // Type parameters go on arrays and functions only, and never inside a choice group.
+    static void check_signature(const std::string& sig, size_t position) {
+        int group = 0;
+        for (size_t i = 1; i < sig.size(); ++i) {
+            char c = sig[i];
+            if (c == '(') ++group;
+            if (c == ')') --group;
+            if (c != '<') continue;
+            if (group > 0) throw error("S0402", position, "Choice groups containing parameterized types are not supported");
+            if (sig[i - 1] != 'a' && sig[i - 1] != 'f') {
+                throw error("S0401", position, "Type parameters can only be applied to functions and arrays");
+            }
+        }
     }
 
     node_ptr binary(const token& t, node_ptr left, int power) {
@@ -721,7 +737,7 @@ private:
                 result = n;
                 n->lhs = process(n->lhs);
                 // A body that ends in a call is run as a loop rather than a recursion (tail calls).
-                if (n->lhs->type == node::kind::call) n->lhs->thunk = true;
+                if (is_plain_call(n->lhs)) n->lhs->thunk = true;
                 if (n->lhs->type == node::kind::condition) mark_tail_calls(n->lhs);
                 break;
             case node::kind::condition:
@@ -771,10 +787,15 @@ private:
         return false;
     }
 
+    // A call whose value is the result as it is: no predicate, grouping or [] after it.
+    static bool is_plain_call(const node_ptr& n) {
+        return n->type == node::kind::call && n->predicates.empty() && !n->group && !n->keep_array;
+    }
+
     static void mark_tail_calls(const node_ptr& condition) {
         for (const node_ptr& branch : {condition->rhs, condition->third}) {
             if (!branch) continue;
-            if (branch->type == node::kind::call) branch->thunk = true;
+            if (is_plain_call(branch)) branch->thunk = true;
             if (branch->type == node::kind::condition) mark_tail_calls(branch);
         }
     }

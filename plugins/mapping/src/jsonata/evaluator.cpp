@@ -507,6 +507,14 @@ value evaluator::evaluate_descendants(const value& input) {
 }
 
 value evaluator::evaluate_path(const node_ptr& expr, const value& input, const frame_ptr& env) {
+    // The most common path of all, one plain field of one object, needs none of the sequence work.
+    if (expr->items.size() == 1 && !input.is_array() && !expr->keep_singleton_array && !expr->group) {
+        const node& step = *expr->items[0];
+        if (step.type == node::kind::name && step.stages.empty() && step.predicates.empty() && !step.group &&
+            step.focus.empty() && step.index.empty() && !step.tuple && !step.keep_array) {
+            return lookup_field(input, step.text);
+        }
+    }
     // A path starting at a variable starts from that value, even when the context is an array.
     value sequence = input.is_array() && expr->items[0]->type == node::kind::variable ? make_sequence({input}) : input;
     value result;

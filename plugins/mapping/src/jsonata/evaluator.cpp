@@ -507,12 +507,21 @@ value evaluator::evaluate_descendants(const value& input) {
 }
 
 value evaluator::evaluate_path(const node_ptr& expr, const value& input, const frame_ptr& env) {
-    // The most common path of all, one plain field of one object, needs none of the sequence work.
-    if (expr->items.size() == 1 && !input.is_array() && !expr->keep_singleton_array && !expr->group) {
-        const node& step = *expr->items[0];
-        if (step.type == node::kind::name && step.stages.empty() && step.predicates.empty() && !step.group &&
-            step.focus.empty() && step.index.empty() && !step.tuple && !step.keep_array) {
-            return lookup_field(input, step.text);
+    // The most common paths, plain field names through single objects ("sku", "line_item.sku"),
+    // need none of the sequence work; the moment an array appears the general rules take over.
+    if (!input.is_array() && !expr->keep_singleton_array && !expr->group) {
+        auto plain = [](const node& step) {
+            return step.type == node::kind::name && step.stages.empty() && step.predicates.empty() && !step.group &&
+                   step.focus.empty() && step.index.empty() && !step.tuple && !step.keep_array;
+        };
+        if (std::all_of(expr->items.begin(), expr->items.end(), [&](const node_ptr& s) { return plain(*s); })) {
+            value current = input;
+            size_t i = 0;
+            for (; i < expr->items.size() && !current.is_array(); ++i) {
+                current = lookup_field(current, expr->items[i]->text);
+                if (current.is_undefined()) return current;
+            }
+            if (i == expr->items.size()) return current;
         }
     }
     // A path starting at a variable starts from that value, even when the context is an array.

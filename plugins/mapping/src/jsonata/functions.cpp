@@ -209,6 +209,16 @@ bool assign(const std::vector<signature::param>& params, const std::vector<value
 
 std::vector<value> signature::validate(std::vector<value> args, const value& input, const std::string& function_name,
                                        size_t position) const {
+    // The usual call: one argument per parameter, each of a type the parameter takes as it is.
+    if (args.size() == params.size()) {
+        bool direct = true;
+        for (size_t p = 0; p < params.size() && direct; ++p) {
+            const param& prm = params[p];
+            const value& a = args[p];
+            direct = !prm.variadic && (a.is_undefined() || accepts(prm.types, a)) && (prm.item_type.empty() || !a.is_array());
+        }
+        if (direct) return args;
+    }
     std::vector<size_t> counts(params.size(), 0);
     if (!assign(params, args, 0, 0, counts)) {
         // Name the first argument that cannot be placed.

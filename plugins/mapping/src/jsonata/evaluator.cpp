@@ -373,7 +373,7 @@ value evaluator::evaluate_node(const node_ptr& expr, const value& input, const f
         case node::kind::path: return evaluate_path(expr, input, env);
         case node::kind::binary: return evaluate_binary(expr, input, env);
         case node::kind::name: return lookup_field(input, expr->text);
-        case node::kind::string: return value::string(expr->text);
+        case node::kind::string: return expr->literal;
         case node::kind::number: return value::number(expr->number);
         case node::kind::literal: return expr->literal;
         case node::kind::wildcard: {

@@ -343,8 +343,11 @@ private:
                 n->number = t.number;
                 return n;
             }
-            case token::kind::string:
-                return make(node::kind::string, t);
+            case token::kind::string: {
+                auto n = make(node::kind::string, t);
+                n->literal = value::string(t.text);  // built once, shared by every evaluation
+                return n;
+            }
             case token::kind::literal: {
                 auto n = make(node::kind::literal, t);
                 n->literal = t.literal;

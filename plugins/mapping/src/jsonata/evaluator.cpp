@@ -253,7 +253,13 @@ void stringify_into(std::string& out, const value& v, bool pretty, int indent) {
         case value::type::null: out += "null"; break;
         case value::type::boolean: out += v.as_boolean() ? "true" : "false"; break;
         case value::type::number: {
-            if (!std::isfinite(v.as_number())) throw error("D1001", 0, "Number out of range");
+            double n = v.as_number();
+            if (!std::isfinite(n)) throw error("D1001", 0, "Number out of range");
+            // An integer of at most 15 digits prints as it is.
+            if (std::fabs(n) < 1e15 && std::trunc(n) == n) {
+                out += std::to_string(static_cast<long long>(n));
+                break;
+            }
             // $string prints numbers with 15 significant digits, as JSONata does.
             char buffer[40];
             std::snprintf(buffer, sizeof(buffer), "%.14e", v.as_number());

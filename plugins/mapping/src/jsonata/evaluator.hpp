@@ -141,6 +141,8 @@ std::string format_number(double number, const std::string& picture, const value
 // Date-time pictures (XPath format-dateTime): millis to text at a "+hhmm" offset, and back.
 std::string format_datetime(double millis, const std::string& picture, const std::string& timezone, size_t position);
 std::optional<double> parse_datetime(const std::string& text, const std::string& picture, size_t position);
+// An ISO 8601 timestamp ("2018-02-01T09:42:13.123+0000", "2018-02-01") to millis, or nothing.
+std::optional<double> parse_iso_datetime(const std::string& text);
 
 // Applies a regex function value to `text` from byte `start`: the match object
 // {match, start, end, groups, next} or undefined.

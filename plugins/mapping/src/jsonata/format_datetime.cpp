@@ -181,6 +181,17 @@ std::string time_zone(const marker& m, int offset_minutes, size_t position) {
     return out;
 }
 
+int64_t utc_seconds(int year, int month, int day, int hour, int minute, int second) {
+    std::tm tm{};
+    tm.tm_year = year - 1900;
+    tm.tm_mon = month - 1;
+    tm.tm_mday = day;
+    tm.tm_hour = hour;
+    tm.tm_min = minute;
+    tm.tm_sec = second;
+    return int64_t(timegm(&tm));
+}
+
 int parse_offset(const std::string& tz) {
     if (tz.size() < 5 || (tz[0] != '+' && tz[0] != '-')) return 0;
     int minutes = std::stoi(tz.substr(1, 2)) * 60 + std::stoi(tz.substr(3, 2));
@@ -290,14 +301,44 @@ std::optional<double> parse_datetime(const std::string& text, const std::string&
         }
     }
     if (at != text.size()) return std::nullopt;
-    std::tm tm{};
-    tm.tm_year = year - 1900;
-    tm.tm_mon = month - 1;
-    tm.tm_mday = day;
-    tm.tm_hour = hour;
-    tm.tm_min = minute;
-    tm.tm_sec = second;
-    return double(timegm(&tm)) * 1000;
+    return double(utc_seconds(year, month, day, hour, minute, second)) * 1000;
+}
+
+std::optional<double> parse_iso_datetime(const std::string& text) {
+    int year = 0, month = 1, day = 1, hour = 0, minute = 0;
+    double second = 0;
+    int consumed = 0;
+    if (std::sscanf(text.c_str(), "%4d-%2d-%2d%n", &year, &month, &day, &consumed) < 3) {
+        if (std::sscanf(text.c_str(), "%4d%n", &year, &consumed) < 1 || consumed != 4) return std::nullopt;
+    }
+    std::string rest = text.substr(static_cast<size_t>(consumed));
+    double offset_minutes = 0;
+    if (!rest.empty() && rest[0] == 'T') {
+        int used = 0;
+        if (std::sscanf(rest.c_str() + 1, "%2d:%2d%n", &hour, &minute, &used) < 2) return std::nullopt;
+        rest = rest.substr(static_cast<size_t>(used) + 1);
+        if (!rest.empty() && rest[0] == ':') {
+            char* end = nullptr;
+            second = std::strtod(rest.c_str() + 1, &end);
+            rest = end;
+        }
+        if (!rest.empty() && rest[0] == 'Z') {
+            rest = rest.substr(1);
+        } else if (!rest.empty() && (rest[0] == '+' || rest[0] == '-')) {
+            // "+hh:mm", "+hhmm" or "+hh"
+            std::string digits;
+            for (char c : rest.substr(1)) {
+                if (std::isdigit(static_cast<unsigned char>(c))) digits += c;
+            }
+            if (digits.size() != 2 && digits.size() != 4) return std::nullopt;
+            int oh = std::stoi(digits.substr(0, 2)), om = digits.size() == 4 ? std::stoi(digits.substr(2, 2)) : 0;
+            offset_minutes = (rest[0] == '+' ? 1 : -1) * (oh * 60 + om);
+            rest.clear();
+        }
+    }
+    if (!rest.empty()) return std::nullopt;
+    double seconds = double(utc_seconds(year, month, day, hour, minute, 0)) + second - offset_minutes * 60;
+    return std::round(seconds * 1000);
 }
 
 }  // namespace ferry::mapping::jsonata

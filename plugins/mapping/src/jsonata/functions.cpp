@@ -71,44 +71,6 @@ double round_half_even(double n, int precision) {
     return rounded / factor;
 }
 
-std::optional<double> millis_from_iso(const std::string& text) {
-    int year = 0, month = 1, day = 1, hour = 0, minute = 0;
-    double second = 0;
-    int consumed = 0;
-    if (std::sscanf(text.c_str(), "%4d-%2d-%2d%n", &year, &month, &day, &consumed) < 3) {
-        if (std::sscanf(text.c_str(), "%4d%n", &year, &consumed) < 1 || consumed != 4) return std::nullopt;
-    }
-    std::string rest = text.substr(static_cast<size_t>(consumed));
-    double offset_minutes = 0;
-    if (!rest.empty() && rest[0] == 'T') {
-        int used = 0;
-        if (std::sscanf(rest.c_str() + 1, "%2d:%2d%n", &hour, &minute, &used) < 2) return std::nullopt;
-        rest = rest.substr(static_cast<size_t>(used) + 1);
-        if (!rest.empty() && rest[0] == ':') {
-            char* end = nullptr;
-            second = std::strtod(rest.c_str() + 1, &end);
-            rest = end;
-        }
-        if (!rest.empty() && rest[0] == 'Z') {
-            rest = rest.substr(1);
-        } else if (!rest.empty() && (rest[0] == '+' || rest[0] == '-')) {
-            int oh = 0, om = 0;
-            if (std::sscanf(rest.c_str() + 1, "%2d:%2d", &oh, &om) < 1) return std::nullopt;
-            offset_minutes = (rest[0] == '+' ? 1 : -1) * (oh * 60 + om);
-            rest.clear();
-        }
-    }
-    if (!rest.empty()) return std::nullopt;
-    std::tm tm{};
-    tm.tm_year = year - 1900;
-    tm.tm_mon = month - 1;
-    tm.tm_mday = day;
-    tm.tm_hour = hour;
-    tm.tm_min = minute;
-    double seconds = double(timegm(&tm)) + second - offset_minutes * 60;
-    return std::round(seconds * 1000);
-}
-
 }  // namespace
 
 signature signature::parse(const std::string& text) {
@@ -872,7 +834,7 @@ void install_functions(frame& g) {
     def("toMillis", "<s-s?:n>", [](evaluator&, args_t& a, const value&, size_t pos) {
         if (arg(a, 0).is_undefined()) return value();
         std::optional<double> ms = arg(a, 1).is_string() ? parse_datetime(a[0].as_string(), a[1].as_string(), pos)
-                                                         : millis_from_iso(a[0].as_string());
+                                                         : parse_iso_datetime(a[0].as_string());
         if (!ms) throw error("D3110", pos, "The argument of the toMillis function must be an ISO 8601 formatted timestamp");
         return value::number(*ms);
     });

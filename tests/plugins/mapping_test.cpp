@@ -226,3 +226,16 @@ TEST(mapping_manifest, validate_points_at_a_broken_expression_inside_the_manifes
 }
 
 }  // namespace
+
+namespace {
+
+TEST_F(mapping_plugin, iso_offsets_keep_their_minutes) {
+    std::string error;
+    auto map = jsonata(R"([$toMillis("2018-02-01T09:42:13.123+0130"), $toMillis("2018-02-01T09:42:13.123+01:30"),
+                          $toMillis("2018-02-01T08:12:13.123Z")])", error);
+    ASSERT_TRUE(map) << error;
+    ASSERT_EQ(run(*map, with_payload("order", "{}")), FERRY_OK) << call.error();
+    EXPECT_EQ(json::parse(call.records()[0].payload), json::parse("[1517472733123, 1517472733123, 1517472733123]"));
+}
+
+}  // namespace

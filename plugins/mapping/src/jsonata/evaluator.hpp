@@ -127,6 +127,7 @@ std::string stringify(const value& v, bool pretty);  // JSON text of a value (fu
 std::string string_of(const value& v);              // $string
 value flatten_sequence(const value& v);             // a singleton sequence unwrapped, an empty one undefined
 std::vector<value> items_of(const value& v);        // the items of an array, or the value alone
+double round_half_even(double n, int precision);    // $round's rounding, shared by the pictures
 void install_functions(frame& globals);             // the function library
 value make_native(const std::string& name, const std::string& sig, native_function impl);
 // Integer pictures (XPath format-integer): "0001", "#,##0", "a", "I", "w", "Ww", with ";o" for

@@ -157,17 +157,6 @@ sub_picture split(const decimal_format& f, const std::u32string& pic, size_t pos
     return p;
 }
 
-double round_half_even(double n, int precision) {
-    double factor = std::pow(10.0, precision);
-    double scaled = n * factor;
-    double floor = std::floor(scaled);
-    double diff = scaled - floor;
-    double rounded = diff > 0.5 ? floor + 1 : diff < 0.5 ? floor : (std::fmod(floor, 2.0) == 0 ? floor : floor + 1);
-    // Defeat binary noise: 2.675 is stored as 2.67499..., which a decimal reader means as 2.675.
-    if (std::fabs(diff - 0.5) < 1e-9) rounded = std::fmod(floor, 2.0) == 0 ? floor : floor + 1;
-    return rounded / factor;
-}
-
 std::u32string to_family(const std::string& ascii_digits, char32_t zero) {
     std::u32string out;
     for (char c : ascii_digits) out += char32_t(zero + char32_t(c - '0'));

@@ -58,10 +58,12 @@ value call_with(evaluator& ev, const value& f, const value& item, size_t index, 
     return ev.apply(f, std::move(args), input, position);
 }
 
+}  // namespace
+
 double round_half_even(double n, int precision) {
     double factor = std::pow(10.0, precision);
     double scaled = n * factor;
-    // correct for binary representation errors before deciding a tie
+    // A tie within binary noise (2.675 is stored as 2.67499...) is decided as the decimal text means it.
     double rounded = std::round(scaled);
     double diff = std::fabs(scaled - std::trunc(scaled));
     if (std::fabs(diff - 0.5) < 1e-9 * std::max(1.0, std::fabs(scaled))) {
@@ -71,18 +73,15 @@ double round_half_even(double n, int precision) {
     return rounded / factor;
 }
 
-}  // namespace
-
 signature signature::parse(const std::string& text) {
     signature sig;
     sig.text = text;
     size_t i = text.find('<');
-    size_t end = text.find(':', i == std::string::npos ? 0 : i);
     if (i == std::string::npos) return sig;
     ++i;
-    // Find the ':' of the return type at nesting depth 0.
+    // The parameters end at the ':' of the return type, at nesting depth 0.
     int depth = 0;
-    end = text.size();
+    size_t end = text.size();
     for (size_t k = i; k < text.size(); ++k) {
         if (text[k] == '<' || text[k] == '(') ++depth;
         if (text[k] == '>' || text[k] == ')') --depth;

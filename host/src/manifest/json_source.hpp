@@ -23,7 +23,6 @@ public:
     static std::optional<json_source> parse(std::string text, const std::string& file, diagnostic& error);
 
     const boost::json::value& value() const { return value_; }
-    const std::string& file() const { return file_; }
 
     // A diagnostic located at the value (or, with at_key, the member name) of `pointer`. An
     // unknown pointer falls back to its nearest known ancestor.

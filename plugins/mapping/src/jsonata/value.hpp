@@ -70,7 +70,6 @@ public:
     object_value& as_object() const { return *static_cast<object_value*>(ptr_.get()); }
     function_value& as_function() const { return *static_cast<function_value*>(ptr_.get()); }
     std::shared_ptr<array_value> array_ptr() const { return std::static_pointer_cast<array_value>(ptr_); }
-    std::shared_ptr<function_value> function_ptr() const { return std::static_pointer_cast<function_value>(ptr_); }
     const void* identity() const { return ptr_.get(); }
 
 private:

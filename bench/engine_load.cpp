@@ -4,7 +4,7 @@
 //
 //   build/bench/engine_load [--seconds N] [--clients N]
 #include "http/client.hpp"
-#include "http/server.hpp"
+#include "net/http_server.hpp"
 
 #include <boost/json.hpp>
 #include <openssl/evp.h>
@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 using namespace ferry::host;
+using namespace ferry::net;
 namespace fs = std::filesystem;
 using clock_type = std::chrono::steady_clock;
 

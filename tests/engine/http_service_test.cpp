@@ -2,7 +2,7 @@
 // on loopback by this test. Covers status mapping, the API call log and its redaction, metrics,
 // transport failures and the rate governor.
 #include "engine_harness.hpp"
-#include "http/server.hpp"
+#include "net/http_server.hpp"
 
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
@@ -13,6 +13,7 @@
 #include <mutex>
 
 using namespace ferry::host;
+using namespace ferry::net;
 namespace json = boost::json;
 
 namespace {

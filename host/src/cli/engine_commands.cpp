@@ -4,7 +4,7 @@
 #include "engine/engine.hpp"
 #include "engine/routes.hpp"
 #include "http/client.hpp"
-#include "http/server.hpp"
+#include "net/http_server.hpp"
 #include "manifest/manifest.hpp"
 #include "plugin/registry.hpp"
 #include "services/logging.hpp"
@@ -166,14 +166,14 @@ int command_run(const run_options& options, const std::vector<fs::path>& plugin_
 
     std::string host;
     uint16_t port = 0;
-    split_listen_address(m.server.listen, host, port);
+    net::split_listen_address(m.server.listen, host, port);
     std::atomic<bool> draining{false};
-    http_server_options server_options;
+    net::http_server_options server_options;
     server_options.host = host;
     server_options.port = port;
     server_options.max_body_bytes = m.server.max_body_bytes;
     engine& running = *eng;
-    http_server server(server_options, [&](http_request_in request, http_responder respond) {
+    net::http_server server(server_options, [&](http_request_in request, http_responder respond) {
         route_request(running, request, draining, std::move(respond));
     });
     try {

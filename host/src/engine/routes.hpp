@@ -1,11 +1,15 @@
 // The HTTP routes of a running ferry: webhook intake, health, readiness, metrics and status.
 #pragma once
 
-#include "http/server.hpp"
+#include "net/http_server.hpp"
 
 #include <atomic>
 
 namespace ferry::host {
+
+using net::http_reply;
+using net::http_request_in;
+using net::http_responder;
 
 class engine;
 

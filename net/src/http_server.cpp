@@ -1,4 +1,4 @@
-#include "http/server.hpp"
+#include "net/http_server.hpp"
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
@@ -12,7 +12,7 @@
 #include <stdexcept>
 #include <thread>
 
-namespace ferry::host {
+namespace ferry::net {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
@@ -60,7 +60,7 @@ public:
     void read() {
         parser_.emplace();
         parser_->body_limit(server_.options.max_body_bytes);
-        parser_->header_limit(64 * 1024);
+        parser_->header_limit(server_.options.max_header_bytes);
         stream_.expires_after(read_timeout);
         http::async_read(stream_, buffer_, *parser_,
                          [self = shared_from_this()](beast::error_code ec, size_t) { self->on_read(ec); });
@@ -183,4 +183,4 @@ uint16_t http_server::port() const {
     return ec ? 0 : endpoint.port();
 }
 
-}  // namespace ferry::host
+}  // namespace ferry::net

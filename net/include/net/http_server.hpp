@@ -1,7 +1,7 @@
-// A small HTTP/1.1 server for webhooks, health, metrics and status. Requests are read and handled
-// on a couple of I/O threads; a handler must not block, and answers through its responder, from
-// any thread, whenever the answer is ready (a webhook once its records are durable). Only
-// server.cpp includes Beast.
+// A small HTTP/1.1 server shared by the host (webhooks, health, metrics, status) and the sandbox's
+// emulators. Requests are read and handled on a couple of I/O threads; a handler must not block,
+// and answers through its responder, from any thread, whenever the answer is ready (a webhook once
+// its records are durable). Only http_server.cpp includes Beast.
 #pragma once
 
 #include <cstdint>
@@ -11,7 +11,7 @@
 #include <utility>
 #include <vector>
 
-namespace ferry::host {
+namespace ferry::net {
 
 struct http_request_in {
     std::string method;
@@ -24,7 +24,7 @@ struct http_reply {
     int status = 200;
     std::string content_type = "application/json";
     std::string body;
-    std::vector<std::pair<std::string, std::string>> headers;  // beyond Content-Type
+    std::vector<std::pair<std::string, std::string>> headers;  // beyond Content-Type; may replace Server
 };
 
 // Sends the answer to one request; callable once, from any thread.
@@ -38,6 +38,7 @@ struct http_server_options {
     std::string host = "127.0.0.1";
     uint16_t port = 8080;  // 0: any free port, see port()
     uint64_t max_body_bytes = 1024 * 1024;
+    uint32_t max_header_bytes = 64 * 1024;  // request line and headers; SYSPRO's XML rides in URLs
     size_t io_threads = 2;
 };
 
@@ -63,4 +64,4 @@ private:
 // Splits "host:port"; returns false when it is not of that form.
 bool split_listen_address(const std::string& listen, std::string& host, uint16_t& port);
 
-}  // namespace ferry::host
+}  // namespace ferry::net

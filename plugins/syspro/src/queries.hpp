@@ -1,0 +1,55 @@
+// Calls to SYSPRO's business objects, shared by the components: the generic table query
+// (COMFND), and posting a setup or transaction document.
+#pragma once
+
+#include "enet.hpp"
+
+#include <pugixml.hpp>
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace ferry::syspro {
+
+struct condition {
+    std::string column;
+    std::string op;  // EQ, NE, GT, GE, LT, LE
+    std::string value;
+};
+
+using row = std::map<std::string, std::string>;
+
+struct table_query {
+    std::string table;                // SorMaster, ArCustomer, InvWarehouse, ...
+    std::vector<std::string> columns;
+    std::vector<condition> where;     // joined with And
+    std::string order_by;
+    int return_rows = 100;
+};
+
+// COMFND: the rows of a table that match, with the asked columns (trimmed text).
+std::vector<row> find_rows(session_pool& pool, const sdk::context& ctx, const table_query& query);
+
+// Posts a document to Transaction/Post or Setup/Add|Update; returns the parsed answer.
+void post(session_pool& pool, const sdk::context& ctx, const std::string& operation, const std::string& business_object,
+          const std::string& parameters, const std::string& document, pugi::xml_document& answer);
+
+// A query BO (Query/Query): the parsed answer.
+void query(session_pool& pool, const sdk::context& ctx, const std::string& business_object, const std::string& document,
+           pugi::xml_document& answer);
+
+// Appends <name>value</name> under `parent`.
+void add_text(pugi::xml_node parent, const char* name, const std::string& value);
+
+// RFC 3339 in UTC with milliseconds: "2026-11-23T10:15:00.123Z".
+std::string utc_text(int64_t unix_ms);
+
+// How many bytes the first `characters` UTF-8 characters of `value` take.
+size_t prefix_bytes(std::string_view value, size_t characters);
+
+// `value` cut to `limit` characters (UTF-8 aware); logs a warning naming the field when it cuts.
+std::string fit(const sdk::context& ctx, const std::string& value, size_t limit, const std::string& field,
+                const std::string& record);
+
+}  // namespace ferry::syspro

@@ -1,5 +1,6 @@
 // The "syspro" plugin: SYSPRO e.net Solutions over REST.
 #include "customer_sink.hpp"
+#include "fulfillment_source.hpp"
 #include "inventory_source.hpp"
 #include "order_sink.hpp"
 #include "payment_sink.hpp"
@@ -28,7 +29,8 @@ struct syspro_plugin {
         "additionalProperties": false
     })json";
     using components = ferry::sdk::components<ferry::syspro::order_sink, ferry::syspro::customer_sink,
-                                              ferry::syspro::payment_sink, ferry::syspro::inventory_source>;
+                                              ferry::syspro::payment_sink, ferry::syspro::inventory_source,
+                                              ferry::syspro::fulfillment_source>;
 };
 
 }  // namespace

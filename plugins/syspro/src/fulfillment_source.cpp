@@ -40,13 +40,18 @@ void fulfillment_source::poll(std::string_view cursor, sdk::call& out) {
     for (;;) {
         table_query notes;
         notes.table = "MdnMaster";
-        notes.columns = {"DispatchNote", "SalesOrder", "CustomerPoNumber", "PlannedDispatchDate", carrier_field_, tracking_field_};
+        notes.columns = {"DispatchNote", "SalesOrder", "CustomerPoNumber", "PlannedDispatchDate", "UserDefined2", carrier_field_,
+                         tracking_field_};
         if (!after.empty()) notes.where.push_back({"DispatchNote", "GT", after});
         notes.order_by = "DispatchNote";
         notes.return_rows = page_size_;
         std::vector<row> rows = find_rows(*pool_, ctx_, notes);
         for (const row& note : rows) {
             const std::string& number = note.at("DispatchNote");
+            after = number;
+            // Notes that carry a shop fulfillment ID came from the shop (syspro.dispatch): sending
+            // them back would ship the same parcel twice in the shop.
+            if (!note.at("UserDefined2").empty()) continue;
             table_query detail;
             detail.table = "MdnDetail";
             detail.columns = {"DispatchNote", "SalesOrderLine", "MStockCode", "DispatchQty"};
@@ -89,7 +94,6 @@ void fulfillment_source::poll(std::string_view cursor, sdk::call& out) {
             r.payload = text;
             r.event_id = key;
             out.emit(r);
-            after = number;
         }
         if (static_cast<int>(rows.size()) < page_size_) break;
     }

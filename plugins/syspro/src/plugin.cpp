@@ -1,5 +1,6 @@
 // The "syspro" plugin: SYSPRO e.net Solutions over REST.
 #include "customer_sink.hpp"
+#include "dispatch_sink.hpp"
 #include "fulfillment_source.hpp"
 #include "inventory_source.hpp"
 #include "order_sink.hpp"
@@ -30,7 +31,7 @@ struct syspro_plugin {
     })json";
     using components = ferry::sdk::components<ferry::syspro::order_sink, ferry::syspro::customer_sink,
                                               ferry::syspro::payment_sink, ferry::syspro::inventory_source,
-                                              ferry::syspro::fulfillment_source>;
+                                              ferry::syspro::fulfillment_source, ferry::syspro::dispatch_sink>;
 };
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include "inventory_source.hpp"
 #include "order_sink.hpp"
 #include "payment_sink.hpp"
+#include "status_source.hpp"
 
 #include <ferry/plugin.hpp>
 
@@ -31,7 +32,8 @@ struct syspro_plugin {
     })json";
     using components = ferry::sdk::components<ferry::syspro::order_sink, ferry::syspro::customer_sink,
                                               ferry::syspro::payment_sink, ferry::syspro::inventory_source,
-                                              ferry::syspro::fulfillment_source, ferry::syspro::dispatch_sink>;
+                                              ferry::syspro::fulfillment_source, ferry::syspro::dispatch_sink,
+                                              ferry::syspro::status_source>;
 };
 
 }  // namespace

@@ -104,7 +104,7 @@ void dispatch_sink::write(const sdk::delivery& d, sdk::call& out) {
     lines_query.return_rows = 1000;
     std::vector<row> order_lines = find_rows(*pool_, ctx_, lines_query);
     std::map<std::string, double> remaining;  // by SalesOrderLine
-    for (const row& r : order_lines) remaining[r.at("SalesOrderLine")] = std::strtod(r.at("MShipQty").c_str(), nullptr);
+    for (const row& r : order_lines) remaining[whole_number(r.at("SalesOrderLine"))] = std::strtod(r.at("MShipQty").c_str(), nullptr);
 
     pugi::xml_document document;
     pugi::xml_node note = document.append_child("PostDispatchNotes").append_child("DispatchNote");
@@ -132,11 +132,11 @@ void dispatch_sink::write(const sdk::delivery& d, sdk::call& out) {
             for (const row& r : order_lines) {
                 if (quantity <= 1e-9) break;
                 if (r.at("MStockCode") != sku) continue;
-                double& open = remaining[r.at("SalesOrderLine")];
+                double& open = remaining[whole_number(r.at("SalesOrderLine"))];
                 double take = std::min(open, quantity);
                 if (take <= 1e-9) continue;
                 pugi::xml_node m = details.append_child("MerchandiseLine");
-                add_text(m, "SalesOrderLine", r.at("SalesOrderLine"));
+                add_text(m, "SalesOrderLine", whole_number(r.at("SalesOrderLine")));
                 add_text(m, "DispatchQty", quantity_text(take));
                 open -= take;
                 quantity -= take;

@@ -63,7 +63,7 @@ void fulfillment_source::poll(std::string_view cursor, sdk::call& out) {
                 if (l.at("DispatchNote") != number || l.at("MStockCode").empty()) continue;  // freight, comments
                 lines.push_back(json::object{{"sku", l.at("MStockCode")},
                                              {"quantity", quantity_json(l.at("DispatchQty"))},
-                                             {"line_id", l.at("SalesOrderLine")}});
+                                             {"line_id", whole_number(l.at("SalesOrderLine"))}});
             }
             std::string carrier = note.at(carrier_field_);
             std::string tracking = note.at(tracking_field_);

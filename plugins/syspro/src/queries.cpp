@@ -4,12 +4,20 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
 
 namespace ferry::syspro {
 
 void add_text(pugi::xml_node parent, const char* name, const std::string& value) {
     parent.append_child(name).text().set(value.c_str());
+}
+
+std::string whole_number(const std::string& text) {
+    char* end = nullptr;
+    double value = std::strtod(text.c_str(), &end);
+    if (end == text.c_str() || *end != '\0' || value != static_cast<double>(static_cast<long long>(value))) return text;
+    return std::to_string(static_cast<long long>(value));
 }
 
 std::string utc_text(int64_t unix_ms) {

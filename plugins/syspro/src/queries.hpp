@@ -42,6 +42,9 @@ void query(session_pool& pool, const sdk::context& ctx, const std::string& busin
 // Appends <name>value</name> under `parent`.
 void add_text(pugi::xml_node parent, const char* name, const std::string& value);
 
+// A whole number as SYSPRO may pad it ("     1.000000") written plainly ("1"); other text as is.
+std::string whole_number(const std::string& text);
+
 // RFC 3339 in UTC with milliseconds: "2026-11-23T10:15:00.123Z".
 std::string utc_text(int64_t unix_ms);
 

@@ -1,5 +1,7 @@
 // Sink "payment": shop payments become SYSPRO AR payments (ARSTPY), posted on account of the
-// customer of the order's sales order, with the gateway mapped to a bank and payment type.
+// customer of the order's sales order, with the gateway mapped to a bank and payment type. The
+// narration starts with the shop's transaction number, which is how a retry finds a payment
+// already posted (COMFND on the cash journal) instead of posting it twice.
 #pragma once
 
 #include "enet.hpp"
@@ -7,6 +9,7 @@
 #include <ferry/plugin.hpp>
 
 #include <map>
+#include <optional>
 #include <string>
 
 namespace ferry::syspro {
@@ -22,6 +25,7 @@ public:
     static constexpr const char* description =
         "Posts shop payments as SYSPRO AR payments (ARSTPY) against the customer of the order's sales order";
     static constexpr const char* streams[] = {"payment"};
+    static constexpr uint32_t capabilities = FERRY_CAP_LOOKUP;
     static constexpr const char* config_schema = R"json({
         "type": "object",
         "required": ["gateways"],
@@ -32,7 +36,9 @@ public:
                                                                  "payment_type": {"enum": ["C", "S", "O"]}},
                                                   "additionalProperties": false},
                          "description": "shop gateway (shopify_payments, paypal, manual, ...) to SYSPRO bank and payment type"},
-            "journal_notation": {"type": "string", "minLength": 1, "description": "ARSTPY's mandatory JournalNotation; default 'Shop payments'"}
+            "journal_notation": {"type": "string", "minLength": 1, "description": "ARSTPY's mandatory JournalNotation; default 'Shop payments'"},
+            "payments_table": {"type": "string", "minLength": 1,
+                               "description": "table of posted payments to find one again (default ArCshJnlDet)"}
         },
         "additionalProperties": false
     })json";
@@ -40,12 +46,19 @@ public:
     explicit payment_sink(const sdk::create_args& args);
 
     void write(const sdk::delivery& d, sdk::call& out);
+    void lookup(const sdk::delivery& d, sdk::call& out);
 
 private:
+    struct payment_input;
+    payment_input read(const sdk::delivery& d);
+    std::string customer_of(const std::string& order_number);
+    std::optional<std::string> find_posted(const payment_input& p, const std::string& customer);
+
     sdk::context ctx_;
     pool_handle pool_;
     std::map<std::string, payment_method> gateways_;
     std::string journal_notation_ = "Shop payments";
+    std::string payments_table_ = "ArCshJnlDet";
 };
 
 }  // namespace ferry::syspro

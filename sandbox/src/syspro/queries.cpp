@@ -510,8 +510,18 @@ table build_table(const company_data& data, const std::string& requested) {
                 }
             }
         }
+    } else if (iequals(requested, "ArCshJnlDet")) {
+        // Posted AR payments (ARSTPY). The real table's column names are not in the reference; these
+        // follow ARSTPY's input names (sandbox/syspro.md).
+        t = {"ArCshJnlDet", "AR Cash Journal Detail", "Journal",
+             {"Journal", "Customer", "Reference", "PaymentDate", "PaymentValue", "PaymentType", "Bank", "PaymentNarration"},
+             {}};
+        for (const payment& p : data.payments) {
+            t.rows.push_back({text_cell(p.journal), text_cell(p.customer), text_cell(p.reference), text_cell(p.date),
+                              number_cell(p.value), text_cell(p.type), text_cell(p.bank), text_cell(p.narration)});
+        }
     } else {
-        throw bo_exception("Table '" + requested + "' is not available (the ferry sandbox models SorMaster, SorDetail, ArCustomer, InvMaster, InvWarehouse, MdnMaster, MdnDetail)");
+        throw bo_exception("Table '" + requested + "' is not available (the ferry sandbox models SorMaster, SorDetail, ArCustomer, InvMaster, InvWarehouse, MdnMaster, MdnDetail, ArCshJnlDet)");
     }
     return t;
 }

@@ -360,6 +360,10 @@ TEST_F(syspro_connector, payments_go_on_account_of_the_orders_customer) {
     EXPECT_DOUBLE_EQ(posted[0].at("value").to_number<double>(), 125);
     EXPECT_EQ(posted[0].at("bank").as_string(), "FNB");
     EXPECT_EQ(posted[0].at("reference").as_string(), "#1015");
+    // A retry, with or without the lookup, finds the payment and posts nothing.
+    EXPECT_EQ(deliver(*sink, payment, "shopify:1", true).target, r.target);
+    EXPECT_EQ(deliver(*sink, payment).target, r.target);
+    EXPECT_EQ(control("GET", "payments").as_array().size(), 1u);
 
     payment["gateway"] = "bitcoin";
     outcome unknown = deliver(*sink, payment);
@@ -372,6 +376,7 @@ TEST_F(syspro_connector, payments_go_on_account_of_the_orders_customer) {
 
     control("POST", "settings", json::object{{"unlicensed", json::array{"ARSTPY"}}});
     payment["order_number"] = "#1015";
+    payment["id"] = "gid://shopify/OrderTransaction/10";
     outcome unlicensed = deliver(*sink, payment);
     EXPECT_EQ(unlicensed.status, FERRY_FATAL);
     EXPECT_NE(unlicensed.error.find("100000"), std::string::npos) << unlicensed.error;

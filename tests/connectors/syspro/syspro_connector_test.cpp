@@ -30,7 +30,8 @@ const char* const seed = R"json({
   "customers": [
     {"customer": "CASH01", "name": "Web cash sales"},
     {"customer": "C0001", "name": "Ada Lovelace", "email": "ada@example.com"},
-    {"customer": "HOLD1", "name": "Stopped account", "email": "held@example.com", "on_hold": true}
+    {"customer": "HOLD1", "name": "Stopped account", "email": "held@example.com", "on_hold": true},
+    {"customer": "TIGHT", "name": "Small credit", "email": "tight@example.com", "credit_limit": 50}
   ]
 })json";
 
@@ -240,6 +241,51 @@ TEST_F(syspro_connector, a_customer_on_hold_is_rejected_or_imported_in_suspense_
     EXPECT_EQ(found[0].at("status").as_string(), "S");
 }
 
+TEST_F(syspro_connector, a_customer_over_its_credit_limit_is_rejected_with_the_reason) {
+    auto sink = make("order", order_config({{"policy", "by_email"}, {"code", "CASH01"}}));
+    json::object o = order("#1020", {line("A-1", 1, "120.00")});
+    o["email"] = "tight@example.com";
+    outcome r = deliver(*sink, o);
+    EXPECT_EQ(r.status, FERRY_REJECT);
+    EXPECT_NE(r.error.find("TIGHT"), std::string::npos) << r.error;
+    EXPECT_NE(r.error.find("credit"), std::string::npos) << r.error;
+    EXPECT_TRUE(orders_with_po("#1020").empty());
+}
+
+TEST_F(syspro_connector, discounts_can_go_as_one_misc_charge_line_and_freight_as_a_misc_charge) {
+    json::object config = order_config();
+    config["discounts"] = "misc_charge";
+    config["discount_product_class"] = "_DSC";
+    config["freight"] = "misc_charge";
+    config["freight_product_class"] = "_FRT";
+    auto sink = make("order", config);
+    json::object o = order("#1021", {line("A-1", 2, "120.00")});
+    o["discount_total"] = "24.00";
+    o["discount_codes"] = json::array{json::object{{"code", "WINTER10"}, {"amount", "24.00"}}};
+    ASSERT_EQ(deliver(*sink, o).status, FERRY_OK);
+    json::array lines = orders_with_po("#1021")[0].at("lines").as_array();
+    ASSERT_EQ(lines.size(), 3u);
+    EXPECT_DOUBLE_EQ(lines[0].at("price").to_number<double>(), 120);  // the discount is not in the price
+    EXPECT_EQ(lines[1].at("product_class").as_string(), "_FRT");
+    EXPECT_DOUBLE_EQ(lines[1].at("value").to_number<double>(), 5);
+    EXPECT_EQ(lines[2].at("product_class").as_string(), "_DSC");
+    EXPECT_DOUBLE_EQ(lines[2].at("value").to_number<double>(), -24);
+    EXPECT_NE(std::string(lines[2].at("description").as_string()).find("WINTER10"), std::string::npos);
+}
+
+TEST_F(syspro_connector, sessions_are_reused_and_logged_off_when_the_last_component_goes) {
+    {
+        auto sink = make("order", order_config());
+        auto customers = make("customer", json::object{});
+        ASSERT_EQ(deliver(*sink, order("#1022", {line("A-1", 1, "1.00")})).status, FERRY_OK);
+        ASSERT_EQ(deliver(*customers, json::object{{"id", "c"}, {"email", "ada@example.com"}}).status, FERRY_OK);
+        EXPECT_EQ(calls_of("Logon"), 1);  // one session, shared by both components of the connection
+        EXPECT_EQ(control("GET", "sessions").at("sessions").as_array().size(), 1u);
+    }
+    EXPECT_EQ(control("GET", "sessions").at("sessions").as_array().size(), 0u);
+    EXPECT_EQ(calls_of("Logoff"), 1);
+}
+
 TEST_F(syspro_connector, buyers_are_found_by_email_or_created_once) {
     auto sink = make("order", order_config({{"policy", "by_email_or_create"}, {"new_customer", {{"Branch", "01"}}}}));
     ASSERT_EQ(deliver(*sink, order("#1006", {line("A-1", 1, "120.00")})).status, FERRY_OK);
@@ -261,7 +307,7 @@ TEST_F(syspro_connector, buyers_are_found_by_email_or_created_once) {
     newcomer["number"] = "#1008";
     ASSERT_EQ(deliver(*sink, newcomer, "shopify:8").status, FERRY_OK);
     EXPECT_EQ(orders_with_po("#1008")[0].at("customer").as_string(), code);
-    EXPECT_EQ(control("GET", "customers").as_array().size(), 4u);  // three seeded, one created
+    EXPECT_EQ(control("GET", "customers").as_array().size(), 5u);  // four seeded, one created
 }
 
 TEST_F(syspro_connector, discounts_make_prices_of_two_decimals_and_long_fields_are_cut) {

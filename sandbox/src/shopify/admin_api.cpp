@@ -707,6 +707,7 @@ private:
             if (n == "title") return json::value(sl.title);
             if (n == "code") return json::value(sl.code);
             if (n == "source") return json::value(sl.source);
+            if (n == "carrierIdentifier") return json::value(nullptr);  // set only for carrier-calculated rates
             if (n == "originalPriceSet" || n == "discountedPriceSet") return money(sl.price_cents, o.currency, sub);
             return tax_lines_value(sl.tax_lines, o.currency, sub);
         });
@@ -759,6 +760,14 @@ private:
             if (n == "sourceName") return json::value(o.source_name);
             if (n == "taxesIncluded") return json::value(o.taxes_included);
             if (n == "discountCode") return o.discount_codes.empty() ? json::value(nullptr) : json::value(o.discount_codes.front().code);
+            if (n == "paymentGatewayNames") {
+                // Each gateway once, in the order the transactions used them.
+                json::array names;
+                for (const auto& t : o.transactions) {
+                    if (std::find(names.begin(), names.end(), json::value(t.gateway)) == names.end()) names.push_back(json::value(t.gateway));
+                }
+                return names;
+            }
             if (n == "discountCodes") {
                 json::array codes;
                 for (const auto& d : o.discount_codes) codes.push_back(json::value(d.code));

@@ -86,6 +86,7 @@ type Order {
   closedAt:DateTime confirmed:Boolean test:Boolean currencyCode:CurrencyCode
   displayFinancialStatus:OrderDisplayFinancialStatus displayFulfillmentStatus:OrderDisplayFulfillmentStatus
   fullyPaid:Boolean unpaid:Boolean sourceName taxesIncluded:Boolean discountCode discountCodes:[String]
+  paymentGatewayNames:[String]
   customer:Customer shippingAddress:MailingAddress billingAddress:MailingAddress
   lineItems(@conn):LineItemConnection shippingLines(@conn,includeRemovals):ShippingLineConnection
   shippingLine:ShippingLine taxLines(first):[TaxLine] subtotalPriceSet:MoneyBag totalPriceSet:MoneyBag
@@ -104,7 +105,7 @@ type LineItem {
   totalDiscountSet:MoneyBag discountedTotalSet:MoneyBag taxLines(first):[TaxLine]
 }
 type TaxLine { title rate:Float ratePercentage:Float priceSet:MoneyBag }
-type ShippingLine { id:ID title code source originalPriceSet:MoneyBag discountedPriceSet:MoneyBag taxLines:[TaxLine] }
+type ShippingLine { id:ID title code source carrierIdentifier originalPriceSet:MoneyBag discountedPriceSet:MoneyBag taxLines:[TaxLine] }
 type OrderTransaction {
   id:ID kind:OrderTransactionKind status:OrderTransactionStatus gateway amountSet:MoneyBag
   createdAt:DateTime processedAt:DateTime

@@ -12,6 +12,7 @@
 
 #include <boost/json.hpp>
 
+#include <algorithm>
 #include <csignal>
 #include <ctime>
 #include <fstream>
@@ -243,11 +244,18 @@ int command_dlq(const dlq_options& options, std::istream& in, std::ostream& out,
                 out << "The dead-letter queue is empty.\n";
                 return exit_ok;
             }
-            out << std::left << std::setw(8) << "ID" << std::setw(20) << "PIPELINE" << std::setw(36) << "KEY" << std::setw(10)
-                << "ATTEMPTS" << std::setw(22) << "WHEN" << "REASON\n";
+            // Columns as wide as their longest value: keys such as Shopify GIDs are long.
+            size_t pipeline_width = 10, key_width = 5;
             for (const auto& d : letters) {
-                out << std::left << std::setw(8) << d.entry.id << std::setw(20) << d.entry.pipeline << std::setw(36)
-                    << d.entry.record.key << std::setw(10) << d.entry.attempts << std::setw(22) << format_time(d.created_ms)
+                pipeline_width = std::max(pipeline_width, d.entry.pipeline.size() + 2);
+                key_width = std::max(key_width, d.entry.record.key.size() + 2);
+            }
+            out << std::left << std::setw(8) << "ID" << std::setw(int(pipeline_width)) << "PIPELINE" << std::setw(int(key_width))
+                << "KEY" << std::setw(10) << "ATTEMPTS" << std::setw(22) << "WHEN" << "REASON\n";
+            for (const auto& d : letters) {
+                out << std::left << std::setw(8) << d.entry.id << std::setw(int(pipeline_width)) << d.entry.pipeline
+                    << std::setw(int(key_width)) << d.entry.record.key << std::setw(10) << d.entry.attempts << std::setw(22)
+                    << format_time(d.created_ms)
                     << d.reason << (d.edited_payload ? " (edited)" : "") << "\n";
             }
             return exit_ok;

@@ -184,6 +184,29 @@ TEST_F(engine_test, a_rejected_record_is_dead_lettered_at_once_and_can_be_retrie
     EXPECT_TRUE(db->dead_letters("", 10).empty());
 }
 
+TEST_F(engine_test, the_same_version_arriving_again_waits_with_its_dead_letter_and_a_newer_one_is_tried) {
+    load(manifest_text(R"(, "fail_status": "reject", "fail_keys": ["ticker:1"], "fail_times": 1)"));
+    eng->start(false);
+    send(1, 1, "event-a");
+    ASSERT_TRUE(settle());
+    ASSERT_EQ(db->dead_letters("orders", 10).size(), 1u);
+    // A poll sweep or a resent webhook brings version 1 again, under another event id.
+    send(1, 1, "event-b");
+    ASSERT_TRUE(settle());
+    EXPECT_EQ(db->dead_letters("orders", 10).size(), 1u) << "not a second dead letter for the same version";
+    EXPECT_TRUE(written().empty());
+    EXPECT_EQ(metric("ferry_records_skipped_total"), 1);
+    // The person's retry is delivered.
+    db->retry_dead_letter(db->dead_letters("orders", 10)[0].entry.id);
+    ASSERT_TRUE(ferry::test::eventually([&] { return written().size() == 1; }));
+    // A newer version is not held back: it is tried (and, failing once as configured, dead-lettered).
+    send(1, 2, "event-c");
+    ASSERT_TRUE(settle());
+    auto letters = db->dead_letters("orders", 10);
+    ASSERT_EQ(letters.size(), 1u);
+    EXPECT_EQ(letters[0].entry.record.version, 2);
+}
+
 TEST_F(engine_test, throttling_waits_without_spending_attempts) {
     load(manifest_text(R"(, "fail_status": "throttled", "fail_times": 5, "delay_ms": 10)"));
     eng->start(false);

@@ -104,6 +104,9 @@ TEST_F(store_test, dead_letters_can_be_edited_retried_and_discarded) {
     s->mark_retry(ids[0], 1, 0, "timeout", "attempt 1: retry: timeout");
     s->mark_dead(ids[0], 3, "unknown SKU X-1", "syspro.order", "attempt 2: reject: unknown SKU X-1");
     s->mark_dead(ids[1], 1, "bad", "syspro.order", "1: reject: bad");
+    EXPECT_TRUE(s->dead_lettered_version("p", "b", 1));
+    EXPECT_FALSE(s->dead_lettered_version("p", "b", 2));
+    EXPECT_FALSE(s->dead_lettered_version("q", "b", 1));
     auto letters = s->dead_letters("p", 10);
     ASSERT_EQ(letters.size(), 2u);
     EXPECT_EQ(letters[0].entry.id, ids[1]) << "newest first";

@@ -808,6 +808,15 @@ engine::outcome engine::deliver(pipeline_runtime& p, const journal_entry& entry,
             metrics_.add("ferry_records_skipped_total", p.labels);
             return outcome{outcome::kind::skipped, entry.attempts, 0, why, false, false, {}};
         }
+        // The same version arriving again (a poll sweep, a resent webhook) would only fail again:
+        // it waits in the dead-letter queue, where `ferry dlq retry` sends it once fixed.
+        if (entry.attempts == 0 && entry.origin != record_origin::dead_letter_retry &&
+            store_.dead_lettered_version(pipeline, entry.record.key, entry.record.version)) {
+            std::string why = "version " + std::to_string(entry.record.version) + " of this key was dead-lettered";
+            store_.mark_skipped(entry.id, why);
+            metrics_.add("ferry_records_skipped_total", p.labels);
+            return outcome{outcome::kind::skipped, entry.attempts, 0, why, false, false, {}};
+        }
     }
 
     // Transforms: each step maps every record of the previous one to zero or more records.

@@ -92,6 +92,15 @@ const char* const migrations[] = {
         id INTEGER PRIMARY KEY, manifest TEXT NOT NULL, pid INTEGER NOT NULL, started_ms INTEGER NOT NULL,
         ended_ms INTEGER NOT NULL DEFAULT 0, outcome TEXT NOT NULL DEFAULT 'running', address TEXT NOT NULL DEFAULT '');
     )sql",
+    // 2: versions of keys that went to the dead-letter queue, so that the same version arriving
+    // again (a poll sweep, a resent webhook) waits there with it instead of failing once more.
+    R"sql(
+    CREATE TABLE dead_versions (
+        pipeline TEXT NOT NULL, key TEXT NOT NULL, version INTEGER NOT NULL,
+        PRIMARY KEY (pipeline, key, version)) WITHOUT ROWID;
+    INSERT OR IGNORE INTO dead_versions (pipeline, key, version)
+        SELECT j.pipeline, j.key, j.version FROM dead_letters d JOIN journal j ON j.id = d.journal_id;
+    )sql",
 };
 
 // A cached statement in use: reset when it goes out of scope, so that no statement keeps a read
@@ -342,11 +351,16 @@ public:
             int64_t now = now_ms();
             auto s = db.prepare(
                 "UPDATE journal SET state = 2, attempts = ?, last_error = ?, finished_ms = ?,"
-                " trace = trace || ? || char(10) WHERE id = ? RETURNING pipeline, trace");
+                " trace = trace || ? || char(10) WHERE id = ? RETURNING pipeline, trace, key, version");
             bind_all(s, static_cast<int64_t>(attempts), reason, now, trace_line, id);
             if (!db.step(s)) throw store_error("store: journal entry " + std::to_string(id) + " does not exist");
             std::string pipeline = column_text(s, 0);
             std::string trace = column_text(s, 1);
+            std::string key = column_text(s, 2);
+            int64_t version = sqlite3_column_int64(s, 3);
+            auto dead_version = db.prepare("INSERT OR IGNORE INTO dead_versions (pipeline, key, version) VALUES (?, ?, ?)");
+            bind_all(dead_version, pipeline, key, version);
+            db.step(dead_version);
             auto letter = db.prepare(
                 "INSERT INTO dead_letters (journal_id, pipeline, reason, step, trace, created_ms) VALUES (?, ?, ?, ?, ?, ?)"
                 " ON CONFLICT (journal_id) DO UPDATE SET reason = excluded.reason, step = excluded.step,"
@@ -388,6 +402,13 @@ public:
         bind_all(s, pipeline, key);
         if (!reader_->step(s)) return std::nullopt;
         return sqlite3_column_int64(s, 0);
+    }
+
+    bool dead_lettered_version(const std::string& pipeline, const std::string& key, int64_t version) override {
+        reader_lease reader_(*this);
+        auto s = reader_->prepare("SELECT 1 FROM dead_versions WHERE pipeline = ? AND key = ? AND version = ?");
+        bind_all(s, pipeline, key, version);
+        return reader_->step(s);
     }
 
     std::optional<std::string> state_get(const std::string& connection, const std::string& key) override {

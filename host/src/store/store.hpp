@@ -138,6 +138,8 @@ public:
     virtual std::optional<std::string> target_for(const std::string& idempotency_key) = 0;
     // The highest version of a key delivered by a pipeline.
     virtual std::optional<int64_t> delivered_version(const std::string& pipeline, const std::string& key) = 0;
+    // Whether this version of a key has been dead-lettered by the pipeline (even if since discarded).
+    virtual bool dead_lettered_version(const std::string& pipeline, const std::string& key, int64_t version) = 0;
 
     // Per-connection state and cursors.
     virtual std::optional<std::string> state_get(const std::string& connection, const std::string& key) = 0;

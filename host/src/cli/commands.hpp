@@ -19,6 +19,11 @@ std::string version_text();
 
 int command_plugins(const std::vector<std::filesystem::path>& plugin_paths, bool as_json, std::ostream& out);
 
+// Markdown tables of every key, from the schemas: "manifest" (the manifest's own) or "plugins"
+// (the connection and component configs of the named plugins, or of every loaded one).
+int command_docs(const std::string& what, const std::vector<std::string>& plugin_names,
+                 const std::vector<std::filesystem::path>& plugin_paths, std::ostream& out, std::ostream& err);
+
 int command_validate(const std::filesystem::path& manifest, const std::vector<std::filesystem::path>& plugin_paths,
                      std::ostream& out, std::ostream& err);
 

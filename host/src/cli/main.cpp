@@ -24,6 +24,12 @@ int main(int argc, char** argv) {
     bool plugins_json = false;
     plugins->add_flag("--json", plugins_json, "print JSON");
 
+    std::string docs_what;
+    std::vector<std::string> docs_plugins;
+    auto* docs = app.add_subcommand("docs", "print Markdown tables of every manifest or plugin config key, from the schemas");
+    docs->add_option("what", docs_what, "manifest or plugins")->required()->check(CLI::IsMember({"manifest", "plugins"}));
+    docs->add_option("names", docs_plugins, "with plugins: only these plugins (default: every one loaded)");
+
     std::filesystem::path manifest;
     auto* validate = app.add_subcommand("validate", "check a manifest; exit 0 when valid, 2 when not");
     validate->add_option("manifest", manifest, "the manifest file")->required();
@@ -89,6 +95,7 @@ int main(int argc, char** argv) {
         return exit_ok;
     }
     if (*plugins) return command_plugins(plugin_paths, plugins_json, std::cout);
+    if (*docs) return command_docs(docs_what, docs_plugins, plugin_paths, std::cout, std::cerr);
     if (*validate) return command_validate(manifest, plugin_paths, std::cout, std::cerr);
     if (*run) return command_run(run_opts, plugin_paths, std::cout, std::cerr);
     if (*status) return command_status(manifest, std::cout, std::cerr);

@@ -18,14 +18,14 @@ std::string_view manifest_schema_text() {
     "store": {
       "type": "string",
       "pattern": "^(sqlite|postgresql)://.+",
-      "description": "where the journal, queue and state live, e.g. \"sqlite://ferry.db\" (relative to the manifest)"
+      "description": "where the journal, queue and state live: sqlite://PATH (relative to the manifest; default sqlite://ferry.db); postgresql:// is not built yet"
     },
     "server": {
       "type": "object",
       "description": "the HTTP server for webhooks, /healthz, /readyz and /metrics",
       "properties": {
-        "listen": {"type": "string", "pattern": "^[^:]+:[0-9]{1,5}$", "description": "host:port, e.g. \"127.0.0.1:8080\""},
-        "max_body_bytes": {"type": "integer", "minimum": 1024, "maximum": 67108864, "description": "largest webhook body accepted (413 above)"}
+        "listen": {"type": "string", "pattern": "^[^:]+:[0-9]{1,5}$", "description": "host:port (default 127.0.0.1:8080; port 0 picks a free one)"},
+        "max_body_bytes": {"type": "integer", "minimum": 1024, "maximum": 67108864, "description": "largest webhook body accepted, 413 above (default 1 MiB)"}
       },
       "additionalProperties": false
     },
@@ -50,17 +50,18 @@ std::string_view manifest_schema_text() {
       "additionalProperties": {
         "type": "object",
         "properties": {
-          "description": {"type": "string"},
-          "enabled": {"type": "boolean", "description": "false keeps the pipeline defined but stopped"},
+          "description": {"type": "string", "description": "what the pipeline is for, for the people reading the manifest"},
+          "enabled": {"type": "boolean", "description": "false keeps the pipeline defined but stopped (default true)"},
           "source": {
             "type": "object",
+            "description": "where records come from: a connection's source component, or another pipeline's follow-ups",
             "properties": {
               "connection": {"type": "string", "description": "a connection defined under \"connections\""},
               "follows": {"type": "string", "description": "instead of a connection: the pipeline whose sink's follow-up records this pipeline takes"},
               "stream": {"type": "string", "description": "what the source emits: order, customer, inventory_level, ...; with follows, which follow-up stream to take"},
               "component": {"type": "string", "description": "the source component, when the plugin has several for the stream"},
-              "webhooks": {"type": "array", "items": {"type": "string", "minLength": 1}, "description": "webhook topics to accept, e.g. \"orders/create\""},
-              "poll": {"type": "string", "pattern": "^[0-9]+(ms|s|m|h|d)$", "description": "poll interval, e.g. \"5m\""},
+              "webhooks": {"type": "array", "items": {"type": "string", "minLength": 1}, "description": "webhook topics to accept, e.g. \"orders/create\"; only for sources with the webhook capability"},
+              "poll": {"type": "string", "pattern": "^[0-9]+(ms|s|m|h|d)$", "description": "poll interval, a duration such as \"5m\"; required for poll-only sources"},
               "config": {"type": "object", "description": "checked against the source component's schema"}
             },
             "additionalProperties": false
@@ -80,6 +81,7 @@ std::string_view manifest_schema_text() {
           },
           "sink": {
             "type": "object",
+            "description": "where records go: a connection's sink component",
             "properties": {
               "connection": {"type": "string", "description": "a connection defined under \"connections\""},
               "stream": {"type": "string", "description": "what the sink writes: order, customer, inventory_level, ..."},
@@ -91,14 +93,15 @@ std::string_view manifest_schema_text() {
           },
           "retry": {
             "type": "object",
+            "description": "how failures of this pipeline's records are retried",
             "properties": {
-              "max_attempts": {"type": "integer", "minimum": 1, "maximum": 1000, "description": "deliveries tried before the record is dead-lettered"},
-              "max_age": {"type": "string", "pattern": "^[0-9]+(ms|s|m|h|d)$", "description": "dead-letter a record still failing this long after it arrived"},
-              "backoff": {"type": "string", "pattern": "^[0-9]+(ms|s|m|h|d)\\.\\.[0-9]+(ms|s|m|h|d)$", "description": "first..largest wait between attempts, e.g. \"1s..10m\""}
+              "max_attempts": {"type": "integer", "minimum": 1, "maximum": 1000, "description": "deliveries tried before the record is dead-lettered (default 10)"},
+              "max_age": {"type": "string", "pattern": "^[0-9]+(ms|s|m|h|d)$", "description": "dead-letter a record still failing this long after it arrived, a duration (default 24h)"},
+              "backoff": {"type": "string", "pattern": "^[0-9]+(ms|s|m|h|d)\\.\\.[0-9]+(ms|s|m|h|d)$", "description": "first..largest wait between attempts, growing with full jitter (default 1s..10m)"}
             },
             "additionalProperties": false
           },
-          "concurrency": {"type": "integer", "minimum": 1, "maximum": 256, "description": "records of different keys in flight at once"}
+          "concurrency": {"type": "integer", "minimum": 1, "maximum": 256, "description": "records of different keys in flight at once (default 4)"}
         },
         "required": ["source", "sink"],
         "additionalProperties": false

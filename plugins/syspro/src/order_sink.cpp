@@ -154,7 +154,7 @@ std::string order_schema() {
                        "description": "SORTOI parameters over ferry's defaults: AllocationAction, OrderStatus, IgnoreWarnings, ..."},
         "on_hold": {"enum": ["reject", "suspense"],
                     "description": "a customer on hold or over its credit limit: reject the order to the dead-letter queue, or import it in suspense (status S) for review"},
-        "freight": {"enum": ["freight_line", "misc_charge", "none"]},
+        "freight": {"enum": ["freight_line", "misc_charge", "none"], "description": "shipping charged to the buyer: a FreightLine (default), a misc charge line, or left out"},
         "freight_product_class": {"type": "string", "description": "MiscProductClass of freight sent as a misc charge"},
         "discounts": {"enum": ["net_price", "misc_charge"],
                       "description": "net_price: line discounts reduce each line's price; misc_charge: one negative misc charge line"},

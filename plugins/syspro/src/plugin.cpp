@@ -21,10 +21,10 @@ struct syspro_plugin {
         "properties": {
             "base_url": {"type": "string", "description": "scheme, host and port of the e.net REST service, e.g. http://erp:20000"},
             "path_prefix": {"type": "string", "description": "default /SYSPROWCFService/Rest"},
-            "operator": {"type": "string", "minLength": 1},
-            "operator_password": {"type": "string", "secret": true},
-            "company": {"type": "string", "minLength": 1},
-            "company_password": {"type": "string", "secret": true},
+            "operator": {"type": "string", "minLength": 1, "description": "the SYSPRO operator ferry logs on as; give ferry its own"},
+            "operator_password": {"type": "string", "secret": true, "description": "the operator's password (empty when it has none)"},
+            "company": {"type": "string", "minLength": 1, "description": "the company id"},
+            "company_password": {"type": "string", "secret": true, "description": "the company password (empty when it has none)"},
             "sessions": {"type": "integer", "minimum": 1, "description": "SYSPRO sessions (licence seats) ferry may hold at once; default 1"},
             "timeout_ms": {"type": "integer", "minimum": 1, "description": "per call; default 30000"}
         },

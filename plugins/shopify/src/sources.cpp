@@ -188,8 +188,15 @@ void order_source::webhook(const sdk::webhook_request& request, sdk::call& out) 
                      json::object payload = order_from_rest(body);
                      std::string id = text_or_empty(payload, "id");
                      cache_.put_order_name(id, text_or_empty(payload, "number"));
-                     return std::vector<mapped>{{"shopify:" + id, version_of(body, {"updated_at", "created_at"}), payload}};
+                     return std::vector<mapped>{{"shopify:" + id, order_version(payload, version_of(body, {"updated_at", "created_at"})), payload}};
                  });
+}
+
+// Shopify's updated_at has whole seconds: an order created and cancelled within one second would
+// get one version for both, and the cancellation would be skipped as not newer. A cancellation
+// is the last word on an order, so it sorts after anything else of its second.
+int64_t order_source::order_version(const json::object& order, int64_t updated_ms) {
+    return text_or_empty(order, "status") == "cancelled" ? updated_ms + 999 : updated_ms;
 }
 
 void order_source::complete_lines(json::object& order) {
@@ -221,7 +228,7 @@ void order_source::poll(std::string_view cursor, sdk::call& out) {
         json::object payload = order_from_graphql(node);
         std::string id = text_or_empty(payload, "id");
         cache_.put_order_name(id, text_or_empty(payload, "number"));
-        return std::vector<mapped>{{"shopify:" + id, version_of(node, {"updatedAt", "createdAt"}), payload}};
+        return std::vector<mapped>{{"shopify:" + id, order_version(payload, version_of(node, {"updatedAt", "createdAt"})), payload}};
     });
 }
 

@@ -79,6 +79,7 @@ public:
 
 private:
     void complete_lines(json::object& order);
+    static int64_t order_version(const json::object& order, int64_t updated_ms);
 };
 
 class customer_source : public source_base {

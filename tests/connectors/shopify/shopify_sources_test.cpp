@@ -85,6 +85,12 @@ TEST_F(shopify_connector_sources, cancelled_and_updated_orders_arrive_with_their
     EXPECT_EQ(p.at("cancel_reason").as_string(), "fraud");
     EXPECT_TRUE(p.at("cancelled_at").is_string());
     EXPECT_EQ(json::parse(call_.records()[0].meta).at("topic").as_string(), "orders/cancelled");
+    // Created and cancelled within the same second of updated_at: the cancellation still sorts later.
+    auto created_delivery = receiver_.wait_for("orders/create");
+    ASSERT_TRUE(created_delivery);
+    int64_t cancelled_version = call_.records()[0].version;
+    ASSERT_EQ(deliver(*orders, *created_delivery), FERRY_OK) << call_.error();
+    EXPECT_GT(cancelled_version, call_.records()[0].version);
 }
 
 TEST_F(shopify_connector_sources, the_order_poll_sweeps_by_updated_at_across_pages_and_resumes_from_its_cursor) {

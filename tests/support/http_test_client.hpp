@@ -3,7 +3,10 @@
 
 #include <curl/curl.h>
 
+#include <algorithm>
+#include <cctype>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -13,6 +16,18 @@ struct http_answer {
     long status = 0;  // 0: no answer (refused, timed out)
     std::string body;
     std::vector<std::pair<std::string, std::string>> headers;
+    double seconds = 0;  // until the whole answer arrived
+
+    // The first header of that name, without regard to case; "" when absent.
+    std::string header(std::string_view name) const {
+        for (const auto& [key, value] : headers) {
+            if (key.size() == name.size() &&
+                std::equal(key.begin(), key.end(), name.begin(), [](char a, char b) { return std::tolower(a) == std::tolower(b); })) {
+                return value;
+            }
+        }
+        return {};
+    }
 };
 
 inline size_t collect_body(char* data, size_t size, size_t count, void* out) {
@@ -51,6 +66,7 @@ inline http_answer http_call(const std::string& method, const std::string& url, 
     curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, collect_header);
     curl_easy_setopt(curl, CURLOPT_HEADERDATA, &a.headers);
     if (curl_easy_perform(curl) == CURLE_OK) curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &a.status);
+    curl_easy_getinfo(curl, CURLINFO_TOTAL_TIME, &a.seconds);
     curl_slist_free_all(list);
     curl_easy_cleanup(curl);
     return a;

@@ -1,5 +1,6 @@
 #include "customers.hpp"
 
+#include "fields.hpp"
 #include "queries.hpp"
 #include "xml.hpp"
 
@@ -27,11 +28,6 @@ const std::pair<const char*, size_t> arsscs_fields[] = {
 std::string lower(std::string text) {
     std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return char(std::tolower(c)); });
     return text;
-}
-
-std::string string_in(const json::object& o, const char* key) {
-    const json::value* v = o.if_contains(key);
-    return v && v->is_string() ? std::string(v->as_string()) : std::string();
 }
 
 size_t field_index(const std::string& name) {

@@ -1,5 +1,6 @@
 #include "dispatch_sink.hpp"
 
+#include "fields.hpp"
 #include "decimal.hpp"
 #include "queries.hpp"
 #include "xml.hpp"
@@ -14,14 +15,6 @@ namespace ferry::syspro {
 namespace json = boost::json;
 
 namespace {
-
-std::string string_in(const json::object& o, const char* key) {
-    const json::value* v = o.if_contains(key);
-    if (!v) return {};
-    if (v->is_string()) return std::string(v->as_string());
-    if (v->is_int64()) return std::to_string(v->as_int64());
-    return {};
-}
 
 // The part of a shop ID that fits a SYSPRO user field: the number at the end of a GID.
 std::string reference_of(const std::string& id) {

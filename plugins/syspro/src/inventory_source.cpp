@@ -140,16 +140,7 @@ std::vector<stock_level> inventory_source::read_invqry() {
 }
 
 void inventory_source::poll(std::string_view cursor, sdk::call& out) {
-    // First make the state catch up with what the previous poll emitted (committed with its cursor).
-    if (!cursor.empty()) {
-        json::error_code ec;
-        json::value previous = json::parse(cursor, ec);
-        if (!ec && previous.is_object()) {
-            if (const json::value* emitted = previous.as_object().if_contains("emitted"); emitted && emitted->is_object()) {
-                for (const auto& [key, value] : emitted->as_object()) ctx_.state_put(key, value.as_string());
-            }
-        }
-    }
+    catch_up_state(ctx_, cursor);
     std::vector<stock_level> levels;
     if (method_ == "table") {
         for (const std::string& w : warehouses_) {
@@ -183,7 +174,7 @@ void inventory_source::poll(std::string_view cursor, sdk::call& out) {
         out.emit(r);
         emitted[key] = available;
     }
-    out.set_cursor(json::serialize(json::object{{"polled_at_ms", now}, {"emitted", std::move(emitted)}}));
+    out.set_cursor(cursor_of_emitted(now, std::move(emitted)));
 }
 
 }  // namespace ferry::syspro

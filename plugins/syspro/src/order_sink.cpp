@@ -1,5 +1,6 @@
 #include "order_sink.hpp"
 
+#include "fields.hpp"
 #include "decimal.hpp"
 #include "queries.hpp"
 #include "xml.hpp"
@@ -75,19 +76,6 @@ size_t parameter_index(std::string_view name) {
 std::string lower(std::string text) {
     std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return char(std::tolower(c)); });
     return text;
-}
-
-std::string string_in(const json::object& o, const char* key) {
-    const json::value* v = o.if_contains(key);
-    if (!v) return {};
-    if (v->is_string()) return std::string(v->as_string());
-    if (v->is_int64()) return std::to_string(v->as_int64());
-    return {};
-}
-
-const json::object* object_in(const json::object& o, const char* key) {
-    const json::value* v = o.if_contains(key);
-    return v && v->is_object() ? &v->as_object() : nullptr;
 }
 
 decimal money_in(const json::object& o, const char* key, const std::string& label) {

@@ -1,5 +1,6 @@
 #include "payment_sink.hpp"
 
+#include "fields.hpp"
 #include "decimal.hpp"
 #include "queries.hpp"
 #include "xml.hpp"
@@ -9,15 +10,6 @@
 namespace ferry::syspro {
 
 namespace json = boost::json;
-
-namespace {
-
-std::string string_in(const json::object& o, const char* key) {
-    const json::value* v = o.if_contains(key);
-    return v && v->is_string() ? std::string(v->as_string()) : std::string();
-}
-
-}  // namespace
 
 payment_sink::payment_sink(const sdk::create_args& args)
     : ctx_(args.context), pool_(std::string(args.connection), args.connection_config) {

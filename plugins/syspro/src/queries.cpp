@@ -2,6 +2,8 @@
 
 #include "xml.hpp"
 
+#include <boost/json.hpp>
+
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
@@ -11,6 +13,22 @@ namespace ferry::syspro {
 
 void add_text(pugi::xml_node parent, const char* name, const std::string& value) {
     parent.append_child(name).text().set(value.c_str());
+}
+
+void catch_up_state(const sdk::context& ctx, std::string_view previous_cursor) {
+    if (previous_cursor.empty()) return;
+    boost::json::error_code ec;
+    boost::json::value previous = boost::json::parse(previous_cursor, ec);
+    if (ec || !previous.is_object()) return;
+    const boost::json::value* emitted = previous.as_object().if_contains("emitted");
+    if (!emitted || !emitted->is_object()) return;
+    for (const auto& [key, value] : emitted->as_object()) {
+        if (value.is_string()) ctx.state_put(key, value.as_string());
+    }
+}
+
+std::string cursor_of_emitted(int64_t polled_at_ms, boost::json::object emitted) {
+    return boost::json::serialize(boost::json::object{{"polled_at_ms", polled_at_ms}, {"emitted", std::move(emitted)}});
 }
 
 std::string whole_number(const std::string& text) {

@@ -4,6 +4,7 @@
 
 #include "enet.hpp"
 
+#include <boost/json/object.hpp>
 #include <pugixml.hpp>
 
 #include <map>
@@ -41,6 +42,12 @@ void query(session_pool& pool, const sdk::context& ctx, const std::string& busin
 
 // Appends <name>value</name> under `parent`.
 void add_text(pugi::xml_node parent, const char* name, const std::string& value);
+
+// Sources that emit only changes keep what they emitted in their cursor, which the host commits
+// with the records, and copy it into the state at the next poll: a state write never runs ahead
+// of the journal. These read the previous cursor into the state, and write the next one.
+void catch_up_state(const sdk::context& ctx, std::string_view previous_cursor);
+std::string cursor_of_emitted(int64_t polled_at_ms, boost::json::object emitted);
 
 // A whole number as SYSPRO may pad it ("     1.000000") written plainly ("1"); other text as is.
 std::string whole_number(const std::string& text);

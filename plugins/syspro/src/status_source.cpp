@@ -32,15 +32,7 @@ status_source::status_source(const sdk::create_args& args)
 }
 
 void status_source::poll(std::string_view cursor, sdk::call& out) {
-    if (!cursor.empty()) {
-        json::error_code ec;
-        json::value previous = json::parse(cursor, ec);
-        if (!ec && previous.is_object()) {
-            if (const json::value* emitted = previous.as_object().if_contains("emitted"); emitted && emitted->is_object()) {
-                for (const auto& [key, value] : emitted->as_object()) ctx_.state_put(key, value.as_string());
-            }
-        }
-    }
+    catch_up_state(ctx_, cursor);
     int64_t now = ctx_.now_unix_ms();
     std::string since = utc_text(now - int64_t(lookback_days_) * 86400000).substr(0, 10);
     json::object emitted;
@@ -83,7 +75,7 @@ void status_source::poll(std::string_view cursor, sdk::call& out) {
         if (static_cast<int>(rows.size()) < page_size_ || rows.empty()) break;
         after = rows.back().at("SalesOrder");
     }
-    out.set_cursor(json::serialize(json::object{{"polled_at_ms", now}, {"emitted", std::move(emitted)}}));
+    out.set_cursor(cursor_of_emitted(now, std::move(emitted)));
 }
 
 }  // namespace ferry::syspro

@@ -3,7 +3,8 @@
 #include "common/sandbox.hpp"
 
 #include <boost/json.hpp>
-#include <curl/curl.h>
+#include "http_test_client.hpp"
+
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -32,31 +33,11 @@ public:
     bool seeded = false;
 };
 
-struct answer {
-    long status = 0;  // 0: no answer
-    std::string body;
-    double seconds = 0;
-};
-
-size_t collect(char* data, size_t size, size_t count, void* out) {
-    static_cast<std::string*>(out)->append(data, size * count);
-    return size * count;
-}
+using answer = ferry::test::http_answer;
 
 answer request(const std::string& url, const std::string& method = "GET", const std::string& body = "",
                long timeout_ms = 5000) {
-    answer a;
-    CURL* curl = curl_easy_init();
-    curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
-    curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method.c_str());
-    if (!body.empty()) curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.c_str());
-    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, timeout_ms);
-    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect);
-    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &a.body);
-    if (curl_easy_perform(curl) == CURLE_OK) curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &a.status);
-    curl_easy_getinfo(curl, CURLINFO_TOTAL_TIME, &a.seconds);
-    curl_easy_cleanup(curl);
-    return a;
+    return ferry::test::http_call(method, url, body, {}, timeout_ms);
 }
 
 class sandbox_core : public ::testing::Test {

@@ -5,6 +5,8 @@
 #include "common/sandbox.hpp"
 #include "syspro/syspro_service.hpp"
 
+#include "http_test_client.hpp"
+
 #include <boost/json.hpp>
 #include <curl/curl.h>
 #include <gtest/gtest.h>
@@ -19,51 +21,10 @@
 
 namespace ferry::sandbox::syspro::test {
 
-struct http_result {
-    long status = 0;
-    std::string body;
-    std::map<std::string, std::string> headers;  // lower-case names
-    std::string header(const std::string& name) const {
-        auto it = headers.find(name);
-        return it == headers.end() ? std::string{} : it->second;
-    }
-};
-
-inline size_t collect_body(char* data, size_t size, size_t count, void* out) {
-    static_cast<std::string*>(out)->append(data, size * count);
-    return size * count;
-}
-
-inline size_t collect_header(char* data, size_t size, size_t count, void* out) {
-    std::string line(data, size * count);
-    size_t colon = line.find(':');
-    if (colon != std::string::npos) {
-        std::string name = line.substr(0, colon);
-        std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
-        std::string value = line.substr(colon + 1);
-        value.erase(0, value.find_first_not_of(' '));
-        while (!value.empty() && (value.back() == '\r' || value.back() == '\n')) value.pop_back();
-        (*static_cast<std::map<std::string, std::string>*>(out))[name] = value;
-    }
-    return size * count;
-}
+using http_result = ferry::test::http_answer;
 
 inline http_result http(const std::string& method, const std::string& url, const std::string& body = {}) {
-    http_result r;
-    CURL* curl = curl_easy_init();
-    curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
-    curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method.c_str());
-    if (!body.empty()) curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.c_str());
-    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, 5000L);
-    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect_body);
-    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &r.body);
-    curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, collect_header);
-    curl_easy_setopt(curl, CURLOPT_HEADERDATA, &r.headers);
-    CURLcode rc = curl_easy_perform(curl);
-    if (rc == CURLE_OK) curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &r.status);
-    curl_easy_cleanup(curl);
-    EXPECT_EQ(rc, CURLE_OK) << curl_easy_strerror(rc) << " for " << method << " " << url.substr(0, 200);
-    return r;
+    return ferry::test::http_call(method, url, body, {}, 5000);
 }
 
 inline std::string encode(const std::string& s) {

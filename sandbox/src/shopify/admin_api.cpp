@@ -117,64 +117,141 @@ json::array field_path(std::initializer_list<std::string> parts) {
 }
 
 // Shopify search syntax, the part connectors use: `field:value`, `field:>value` (>=, <, <=),
-// quoted values, `-field:value` or `NOT` to negate, AND between terms; a bare word searches the
-// default fields. Unknown fields are ignored, as Shopify ignores them.
+// quoted values, `-field:value` or `NOT` to negate, `AND` (or nothing) and `OR` between terms,
+// parentheses to group; OR binds looser than AND. A bare word searches the default fields.
+// Unknown fields are ignored, as Shopify ignores them.
 struct search_term {
     std::string field, op, value;
     bool negate = false;
 };
 
-std::vector<search_term> parse_search(const std::string& q) {
-    std::vector<std::string> words;
-    std::string cur;
-    char quote = 0;
-    for (char c : q) {
-        if (quote) {
-            if (c == quote) quote = 0;
-            else cur += c;
-        } else if (c == '\'' || c == '"') {
-            quote = c;
-        } else if (std::isspace(static_cast<unsigned char>(c))) {
-            if (!cur.empty()) words.push_back(cur);
+struct search_node {
+    enum class kind { term, all, any, negation } type = kind::all;  // all/any: AND/OR of children
+    search_term term;
+    std::vector<search_node> children;
+};
+
+class search_parser {
+public:
+    explicit search_parser(const std::string& q) {
+        std::string cur;
+        bool quoted = false;
+        char quote = 0;
+        auto flush = [&] {
+            if (!cur.empty() || quoted) tokens_.push_back({cur, !quoted});
             cur.clear();
-        } else {
-            cur += c;
+            quoted = false;
+        };
+        for (char c : q) {
+            if (quote) {
+                if (c == quote) quote = 0;
+                else cur += c;
+            } else if (c == '\'' || c == '"') {
+                quote = c;
+                quoted = true;
+            } else if (std::isspace(static_cast<unsigned char>(c))) {
+                flush();
+            } else if (c == '(' || c == ')') {
+                flush();
+                tokens_.push_back({std::string(1, c), true});
+            } else {
+                cur += c;
+            }
         }
+        flush();
     }
-    if (!cur.empty()) words.push_back(cur);
-    std::vector<search_term> terms;
-    bool negate_next = false;
-    for (auto& w : words) {
-        if (w == "AND" || w == "OR") continue;
-        if (w == "NOT") {
-            negate_next = true;
-            continue;
+
+    search_node parse() {
+        search_node top;  // a stray ")" ends nothing: what follows is ANDed on
+        while (pos_ < tokens_.size()) {
+            if (is(")")) {
+                ++pos_;
+                continue;
+            }
+            top.children.push_back(any());
         }
+        return top;
+    }
+
+private:
+    struct token {
+        std::string text;
+        bool plain;  // not quoted, so it may be an operator
+    };
+
+    bool is(const char* word) const { return pos_ < tokens_.size() && tokens_[pos_].plain && tokens_[pos_].text == word; }
+
+    search_node any() {
+        search_node n;
+        n.type = search_node::kind::any;
+        n.children.push_back(all());
+        while (is("OR")) {
+            ++pos_;
+            n.children.push_back(all());
+        }
+        return n.children.size() == 1 ? std::move(n.children.front()) : n;
+    }
+
+    search_node all() {
+        search_node n;
+        while (pos_ < tokens_.size() && !is(")") && !is("OR")) {
+            if (is("AND")) {
+                ++pos_;
+                continue;
+            }
+            n.children.push_back(unary());
+        }
+        return n.children.size() == 1 ? std::move(n.children.front()) : n;
+    }
+
+    search_node unary() {
+        if (is("NOT") || is("-")) {
+            ++pos_;
+            search_node n;
+            n.type = search_node::kind::negation;
+            if (pos_ < tokens_.size() && !is(")") && !is("OR")) n.children.push_back(unary());
+            return n;
+        }
+        if (is("(")) {
+            ++pos_;
+            search_node inner = pos_ < tokens_.size() && !is(")") ? any() : search_node{};
+            if (is(")")) ++pos_;
+            return inner;
+        }
+        search_node n;
+        n.type = search_node::kind::term;
+        n.term = term(tokens_[pos_++].text);
+        return n;
+    }
+
+    static search_term term(std::string w) {
         search_term t;
-        t.negate = negate_next;
-        negate_next = false;
-        if (w[0] == '-' && w.size() > 1) {
+        if (w.size() > 1 && w[0] == '-') {
             t.negate = true;
             w = w.substr(1);
         }
         size_t colon = w.find(':');
         if (colon == std::string::npos) {
             t.value = w;
-        } else {
-            t.field = w.substr(0, colon);
-            t.value = w.substr(colon + 1);
-            for (const char* op : {">=", "<=", ">", "<"}) {
-                if (t.value.rfind(op, 0) == 0) {
-                    t.op = op;
-                    t.value = t.value.substr(std::string(op).size());
-                    break;
-                }
+            return t;
+        }
+        t.field = w.substr(0, colon);
+        t.value = w.substr(colon + 1);
+        for (const char* op : {">=", "<=", ">", "<"}) {
+            if (t.value.rfind(op, 0) == 0) {
+                t.op = op;
+                t.value = t.value.substr(std::string(op).size());
+                break;
             }
         }
-        terms.push_back(t);
+        return t;
     }
-    return terms;
-}
+
+    std::vector<token> tokens_;
+    size_t pos_ = 0;
+};
+
+search_node parse_search(const std::string& q) { return search_parser(q).parse(); }
 
 // What a searchable field holds for one item.
 struct search_field {
@@ -189,38 +266,58 @@ search_field text_field(std::vector<std::string> v) { return {search_field::kind
 search_field time_field(int64_t ms) { return {search_field::kind::time, {}, ms}; }
 search_field number_field(int64_t n) { return {search_field::kind::number, {}, n}; }
 
-bool matches(const std::vector<search_term>& terms, const field_lookup& lookup) {
-    for (const auto& t : terms) {
-        auto f = lookup(t.field);
-        if (!f) continue;
-        bool ok = false;
-        if (f->type != search_field::kind::text) {
-            std::optional<int64_t> v;
-            if (f->type == search_field::kind::time) {
-                v = parse_iso_time(t.value);
-            } else {
-                // A number, or the number at the end of a GID (id:>gid://shopify/Order/5).
-                std::string digits = t.value.substr(t.value.rfind('/') == std::string::npos ? 0 : t.value.rfind('/') + 1);
-                if (!digits.empty() && digits.find_first_not_of("0123456789") == std::string::npos && digits.size() < 20) {
-                    v = std::stoll(digits);
-                }
-            }
-            if (!v) continue;  // an unparsable value filters nothing, as an invalid term
-            int64_t a = f->value, b = *v;
-            ok = t.op == ">" ? a > b : t.op == ">=" ? a >= b : t.op == "<" ? a < b : t.op == "<=" ? a <= b : a == b;
+// nullopt: the term is ignored (unknown field, unparsable value) and takes no side in AND or OR.
+std::optional<bool> term_matches(const search_term& t, const field_lookup& lookup) {
+    auto f = lookup(t.field);
+    if (!f) return std::nullopt;
+    bool ok = false;
+    if (f->type != search_field::kind::text) {
+        std::optional<int64_t> v;
+        if (f->type == search_field::kind::time) {
+            v = parse_iso_time(t.value);
         } else {
-            std::string want = lower(t.value);
-            bool prefix = !want.empty() && want.back() == '*';
-            if (prefix) want.pop_back();
-            for (const auto& have : f->texts) {
-                std::string h = lower(have);
-                if (t.field.empty() ? h.find(want) != std::string::npos : prefix ? h.rfind(want, 0) == 0 : h == want) ok = true;
+            // A number, or the number at the end of a GID (id:>gid://shopify/Order/5).
+            std::string digits = t.value.substr(t.value.rfind('/') == std::string::npos ? 0 : t.value.rfind('/') + 1);
+            if (!digits.empty() && digits.find_first_not_of("0123456789") == std::string::npos && digits.size() < 20) {
+                v = std::stoll(digits);
             }
         }
-        if (ok == t.negate) return false;
+        if (!v) return std::nullopt;
+        int64_t a = f->value, b = *v;
+        ok = t.op == ">" ? a > b : t.op == ">=" ? a >= b : t.op == "<" ? a < b : t.op == "<=" ? a <= b : a == b;
+    } else {
+        std::string want = lower(t.value);
+        bool prefix = !want.empty() && want.back() == '*';
+        if (prefix) want.pop_back();
+        for (const auto& have : f->texts) {
+            std::string h = lower(have);
+            if (t.field.empty() ? h.find(want) != std::string::npos : prefix ? h.rfind(want, 0) == 0 : h == want) ok = true;
+        }
     }
-    return true;
+    return ok != t.negate;
 }
+
+std::optional<bool> node_matches(const search_node& n, const field_lookup& lookup) {
+    switch (n.type) {
+        case search_node::kind::term: return term_matches(n.term, lookup);
+        case search_node::kind::negation: {
+            auto r = n.children.empty() ? std::nullopt : node_matches(n.children.front(), lookup);
+            return r ? std::optional<bool>(!*r) : std::nullopt;
+        }
+        default: break;
+    }
+    bool any = n.type == search_node::kind::any;
+    std::optional<bool> result;
+    for (const auto& c : n.children) {
+        auto r = node_matches(c, lookup);
+        if (!r) continue;
+        if (*r == any) return any;  // a true under OR, a false under AND decides
+        result = !any;
+    }
+    return result;
+}
+
+bool matches(const search_node& query, const field_lookup& lookup) { return node_matches(query, lookup).value_or(true); }
 
 struct cursor_key {
     std::string value;
@@ -649,6 +746,7 @@ private:
             if (n == "phone") return c.phone.empty() ? json::value(nullptr) : json::value(c.phone);
             if (n == "note") return c.note.empty() ? json::value(nullptr) : json::value(c.note);
             if (n == "tags") return json::value_from(c.tags);
+            if (n == "taxExempt") return json::value(c.tax_exempt);
             if (n == "createdAt") return json::value(iso_time(c.created_at));
             if (n == "updatedAt") return json::value(iso_time(c.updated_at));
             if (n == "numberOfOrders") {
@@ -820,6 +918,7 @@ private:
                         if (tf.name == "kind") return json::value(upper(t.kind));
                         if (tf.name == "status") return json::value(upper(t.status));
                         if (tf.name == "gateway") return json::value(t.gateway);
+                        if (tf.name == "authorizationCode") return t.authorization.empty() ? json::value(nullptr) : json::value(t.authorization);
                         if (tf.name == "amountSet") return money(t.amount_cents, o.currency, ts);
                         return json::value(iso_time(t.created_at));
                     });
@@ -847,14 +946,7 @@ private:
             if (n == "refunds") {
                 std::vector<const refund*> rs;
                 for (int64_t id : o.refund_ids) rs.push_back(&st_.refunds.at(id));
-                return list(rs, [&](const refund* r) {
-                    return object("Refund", sub, [&](const graphql::selection& rf, const json::object&, const sels& rsub) -> json::value {
-                        if (rf.name == "id") return json::value(gid("Refund", r->id));
-                        if (rf.name == "createdAt") return json::value(iso_time(r->created_at));
-                        if (rf.name == "note") return r->note.empty() ? json::value(nullptr) : json::value(r->note);
-                        return money(r->amount_cents, o.currency, rsub);
-                    });
-                });
+                return list(rs, [&](const refund* r) { return refund_value(o, *r, sub); });
             }
             if (n == "metafields") {
                 std::string ns = text(args, "namespace");
@@ -879,6 +971,42 @@ private:
                     return json::value(af.name == "key" ? kv.first : kv.second);
                 });
             });
+        });
+    }
+
+    json::value refund_value(const order& o, const refund& r, const sels& s) {
+        return object("Refund", s, [&](const graphql::selection& f, const json::object& args, const sels& sub) -> json::value {
+            const std::string& n = f.name;
+            if (n == "id") return json::value(gid("Refund", r.id));
+            if (n == "createdAt") return json::value(iso_time(r.created_at));
+            if (n == "updatedAt") return json::value(iso_time(r.updated_at));
+            if (n == "note") return r.note.empty() ? json::value(nullptr) : json::value(r.note);
+            if (n == "totalRefundedSet") return money(r.amount_cents, o.currency, sub);
+            std::vector<const refund_line*> lines;
+            for (const auto& l : r.lines) lines.push_back(&l);
+            return connection<refund_line>(
+                f, args, sub, "RefundLineItem", lines, [](const refund_line& l) { return cursor_key{padded(l.id), l.id}; },
+                [&](const refund_line& l, const sels& ns) {
+                    const line_item* li = nullptr;
+                    for (const auto& x : o.line_items) {
+                        if (x.id == l.line_item_id) li = &x;
+                    }
+                    return object("RefundLineItem", ns, [&](const graphql::selection& lf, const json::object&, const sels& ls) -> json::value {
+                        const std::string& ln = lf.name;
+                        if (ln == "id") return json::value(gid("RefundLineItem", l.id));
+                        if (ln == "quantity") return json::value(l.quantity);
+                        if (ln == "restockType") return json::value(upper(l.restock_type));
+                        if (ln == "restocked") return json::value(l.restock_type != "no_restock");
+                        if (ln == "lineItem") return line_item_value(o, *li, ls);
+                        if (ln == "location") {
+                            auto it = st_.locations.find(l.location_id);
+                            return it == st_.locations.end() ? json::value(nullptr) : location_value(it->second, ls);
+                        }
+                        if (ln == "priceSet") return money(li->price_cents, o.currency, ls);
+                        if (ln == "subtotalSet") return money(l.subtotal_cents, o.currency, ls);
+                        return money(l.tax_cents, o.currency, ls);
+                    });
+                });
         });
     }
 
@@ -1225,7 +1353,7 @@ private:
     }
 
     json::value orders_connection(const graphql::selection& f, const json::object& args, const sels& sub,
-                                  const std::vector<search_term>& terms) {
+                                  const search_node& terms) {
         std::vector<const order*> os;
         for (const auto& [id, o] : st_.orders) {
             bool ok = matches(terms, [&](const std::string& field) -> std::optional<search_field> {
@@ -1790,6 +1918,7 @@ private:
                     if (!text(t.as_object(), "kind").empty()) tx.kind = lower(text(t.as_object(), "kind"));
                     if (!text(t.as_object(), "status").empty()) tx.status = lower(text(t.as_object(), "status"));
                     if (!text(t.as_object(), "gateway").empty()) tx.gateway = text(t.as_object(), "gateway");
+                    tx.authorization = text(t.as_object(), "authorizationCode");
                     if (auto at = parse_iso_time(text(t.as_object(), "processedAt"))) tx.created_at = *at;
                     spec.transactions.push_back(tx);
                 }
@@ -1839,6 +1968,8 @@ private:
                         nc.first_name = text(*upsert, "firstName");
                         nc.last_name = text(*upsert, "lastName");
                         nc.phone = text(*upsert, "phone");
+                        nc.note = text(*upsert, "note");
+                        if (const json::value* te = upsert->if_contains("taxExempt"); te && te->is_bool()) nc.tax_exempt = te->as_bool();
                         if (const json::array* addrs = array(*upsert, "addresses"); addrs && !addrs->empty()) nc.default_address = parse_address(addrs->front());
                         nc.created_at = nc.updated_at = st_.now();
                         found = &(st_.customers[nc.id] = nc);

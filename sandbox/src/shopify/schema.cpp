@@ -21,7 +21,7 @@ scalar ID String Int Float Boolean DateTime Decimal Money URL JSON UnsignedInt64
 enum CurrencyCode OrderDisplayFinancialStatus OrderDisplayFulfillmentStatus FulfillmentOrderStatus
 enum FulfillmentOrderRequestStatus FulfillmentStatus OrderCancelReason ProductStatus CountryCode
 enum WebhookSubscriptionTopic WebhookSubscriptionFormat BulkOperationStatus BulkOperationType
-enum BulkOperationErrorCode OrderTransactionKind OrderTransactionStatus
+enum BulkOperationErrorCode OrderTransactionKind OrderTransactionStatus RefundLineItemRestockType
 enum InventorySetQuantitiesUserErrorCode OrderCreateUserErrorCode BulkOperationUserErrorCode
 type QueryRoot {
   shop:Shop location(id):Location locations(@conn,includeInactive,includeLegacy):LocationConnection
@@ -73,7 +73,7 @@ type InventoryLevel {
 type InventoryQuantity { id:ID name quantity:Int updatedAt:DateTime }
 type Customer {
   id:ID legacyResourceId:UnsignedInt64 email firstName lastName displayName phone note tags:[String]
-  createdAt:DateTime updatedAt:DateTime numberOfOrders:UnsignedInt64 defaultAddress:MailingAddress
+  taxExempt:Boolean createdAt:DateTime updatedAt:DateTime numberOfOrders:UnsignedInt64 defaultAddress:MailingAddress
   addresses(first):[MailingAddress]
 }
 type MailingAddress {
@@ -107,7 +107,7 @@ type LineItem {
 type TaxLine { title rate:Float ratePercentage:Float priceSet:MoneyBag }
 type ShippingLine { id:ID title code source carrierIdentifier originalPriceSet:MoneyBag discountedPriceSet:MoneyBag taxLines:[TaxLine] }
 type OrderTransaction {
-  id:ID kind:OrderTransactionKind status:OrderTransactionStatus gateway amountSet:MoneyBag
+  id:ID kind:OrderTransactionKind status:OrderTransactionStatus gateway authorizationCode amountSet:MoneyBag
   createdAt:DateTime processedAt:DateTime
 }
 type FulfillmentOrder {
@@ -127,7 +127,14 @@ type Fulfillment {
 }
 type FulfillmentTrackingInfo { number company url:URL }
 type FulfillmentLineItem { id:ID quantity:Int lineItem:LineItem }
-type Refund { id:ID createdAt:DateTime note totalRefundedSet:MoneyBag }
+type Refund {
+  id:ID createdAt:DateTime updatedAt:DateTime note totalRefundedSet:MoneyBag
+  refundLineItems(@conn):RefundLineItemConnection
+}
+type RefundLineItem {
+  id:ID quantity:Int restockType:RefundLineItemRestockType restocked:Boolean lineItem:LineItem
+  location:Location priceSet:MoneyBag subtotalSet:MoneyBag totalTaxSet:MoneyBag
+}
 type Metafield { id:ID namespace key value type createdAt:DateTime updatedAt:DateTime }
 type Attribute { key value }
 type WebhookSubscription {

@@ -943,7 +943,12 @@ private:
             state_.emit_order("orders/paid", o);
             state_.emit_order("orders/updated", o);
         } else if (action == "refund") {
-            refund& rf = state_.refund_order(o, pick_lines(o, b), str_of(b, "note"));
+            std::vector<refund_request_line> lines;
+            for (const auto& [line_id, qty] : pick_lines(o, b)) {
+                const json::object& given = b.at("lines").as_array()[lines.size()].as_object();
+                lines.push_back({line_id, qty, str_of(given, "restock_type", "no_restock")});
+            }
+            refund& rf = state_.refund_order(o, lines, str_of(b, "note"));
             state_.outbox.push_back({"refunds/create", state_.refund_json(rf), {}});
             state_.emit_order("orders/updated", o);
         } else if (action == "fulfil" || action == "fulfill") {
@@ -1072,6 +1077,7 @@ private:
                 t.id = state_.next_id();
                 t.kind = "sale";
                 t.gateway = "shopify_payments";
+                t.authorization = authorization_code(t.id);
                 t.amount_cents = o.total_cents();
                 t.created_at = o.processed_at;
                 o.transactions.push_back(t);

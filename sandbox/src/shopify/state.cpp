@@ -14,6 +14,7 @@ namespace json = boost::json;
 
 const std::vector<std::string> quantity_names{"available", "on_hand", "committed", "reserved", "damaged",
                                               "safety_stock", "quality_control", "incoming"};
+const std::vector<std::string> restock_types{"no_restock", "cancel", "return", "legacy_restock"};
 
 namespace {
 
@@ -159,6 +160,18 @@ std::optional<int64_t> parse_money(const std::string& text) {
 }
 
 std::string gid(const std::string& type, int64_t id) { return "gid://shopify/" + type + "/" + std::to_string(id); }
+
+std::string authorization_code(int64_t transaction_id) {
+    // splitmix64 of the id: neighbouring ids give unrelated codes, as real approvals look.
+    uint64_t x = static_cast<uint64_t>(transaction_id) + 0x9e3779b97f4a7c15ULL;
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+    x ^= x >> 31;
+    static const char alphabet[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+    std::string code;
+    for (int i = 0; i < 6; ++i, x /= 36) code += alphabet[x % 36];
+    return code;
+}
 
 std::optional<int64_t> parse_gid(const std::string& text, const std::string& type) {
     std::string prefix = "gid://shopify/" + type + "/";
@@ -418,6 +431,10 @@ void shop_state::seed_customer(const json::object& o) {
     c.last_name = str(o, "last_name");
     c.phone = str(o, "phone");
     c.note = str(o, "note");
+    if (o.contains("tax_exempt")) {
+        if (!o.at("tax_exempt").is_bool()) throw std::invalid_argument("'tax_exempt' of customer '" + c.email + "' must be true or false");
+        c.tax_exempt = o.at("tax_exempt").as_bool();
+    }
     if (o.contains("address")) c.default_address = parse_address(o.at("address"));
     if (c.default_address.first_name.empty()) c.default_address.first_name = c.first_name;
     if (c.default_address.last_name.empty()) c.default_address.last_name = c.last_name;
@@ -643,23 +660,43 @@ transaction& shop_state::pay(order& o) {
     return o.transactions.back();
 }
 
-refund& shop_state::refund_order(order& o, const std::vector<std::pair<int64_t, int64_t>>& lines, const std::string& note) {
+refund& shop_state::refund_order(order& o, const std::vector<refund_request_line>& lines, const std::string& note) {
+    // Check every line before changing anything, so a bad line leaves the order as it was.
+    for (const auto& want : lines) {
+        auto li = std::find_if(o.line_items.begin(), o.line_items.end(), [&](const line_item& x) { return x.id == want.line_item_id; });
+        if (li == o.line_items.end()) throw std::invalid_argument("order " + o.name + " has no line " + std::to_string(want.line_item_id));
+        if (std::find(restock_types.begin(), restock_types.end(), want.restock_type) == restock_types.end() || want.restock_type == "legacy_restock") {
+            throw std::invalid_argument("restock_type must be no_restock, cancel or return, not '" + want.restock_type + "'");
+        }
+        int64_t left = li->quantity - li->refunded;
+        int64_t unfulfilled = std::max<int64_t>(0, left - li->fulfilled);
+        int64_t limit = want.restock_type == "cancel" ? unfulfilled : want.restock_type == "return" ? std::min(left, li->fulfilled) : left;
+        if (want.quantity <= 0 || want.quantity > limit) {
+            throw std::invalid_argument("line " + std::to_string(li->id) + " (" + li->sku + ") can take back " + std::to_string(limit) +
+                                        " with restock_type " + want.restock_type + ", not " + std::to_string(want.quantity));
+        }
+    }
     refund r;
     r.id = next_id();
     r.order_id = o.id;
     r.note = note;
-    r.created_at = now();
-    for (const auto& [line_id, qty] : lines) {
-        for (auto& li : o.line_items) {
-            if (li.id != line_id) continue;
-            li.refunded += qty;
-            int64_t tax = 0;
-            for (const auto& t : li.tax_lines) tax += li.quantity ? t.price_cents * qty / li.quantity : 0;
-            int64_t net = li.quantity ? (li.price_cents * li.quantity - li.discount_cents) * qty / li.quantity : 0;
-            r.amount_cents += net + (o.taxes_included ? 0 : tax);
-            r.lines.emplace_back(li.id, qty);
-        }
+    r.created_at = r.updated_at = now();
+    for (const auto& want : lines) {
+        auto& li = *std::find_if(o.line_items.begin(), o.line_items.end(), [&](const line_item& x) { return x.id == want.line_item_id; });
+        int64_t qty = want.quantity;
+        refund_line rl;
+        rl.id = next_id();
+        rl.line_item_id = li.id;
+        rl.quantity = qty;
+        rl.restock_type = want.restock_type;
+        for (const auto& t : li.tax_lines) rl.tax_cents += li.quantity ? t.price_cents * qty / li.quantity : 0;
+        rl.subtotal_cents = li.quantity ? (li.price_cents * li.quantity - li.discount_cents) * qty / li.quantity : 0;
+        r.amount_cents += rl.subtotal_cents + (o.taxes_included ? 0 : rl.tax_cents);
+        if (want.restock_type != "no_restock" && li.variant_id) restock(o, li, rl);
+        li.refunded += qty;
+        r.lines.push_back(rl);
     }
+    update_fulfillment_status(o);
     if (lines.empty()) r.amount_cents = o.received_cents();  // a full refund of what was paid
     r.amount_cents = std::min(r.amount_cents, o.received_cents());
     if (r.amount_cents > 0) {
@@ -668,6 +705,14 @@ refund& shop_state::refund_order(order& o, const std::vector<std::pair<int64_t, 
         t.kind = "refund";
         t.amount_cents = r.amount_cents;
         t.created_at = r.created_at;
+        // The money goes back through the gateway that took it.
+        for (const auto& paid : o.transactions) {
+            if ((paid.kind == "sale" || paid.kind == "capture") && paid.status == "success") {
+                t.gateway = paid.gateway;
+                break;
+            }
+        }
+        if (t.gateway != "manual") t.authorization = authorization_code(t.id);
         o.transactions.push_back(t);
         r.transaction_ids.push_back(t.id);
     }
@@ -676,6 +721,49 @@ refund& shop_state::refund_order(order& o, const std::vector<std::pair<int64_t, 
     o.updated_at = r.created_at;
     int64_t id = r.id;
     return refunds.emplace(id, std::move(r)).first->second;
+}
+
+void shop_state::restock(order& o, const line_item& li, refund_line& rl) {
+    if (rl.restock_type == "cancel") {
+        // Unfulfilled units leave the fulfillment order; what was committed for them is free again.
+        int64_t left = rl.quantity;
+        for (int64_t fo_id : o.fulfillment_order_ids) {
+            auto& fo = fulfillment_orders.at(fo_id);
+            for (auto& line : fo.lines) {
+                if (line.line_item_id != li.id || left == 0) continue;
+                int64_t take = std::min(left, line.remaining);
+                if (take == 0) continue;
+                line.remaining -= take;
+                left -= take;
+                fo.updated_at = now();
+                inventory_level& lvl = level(variants.at(li.variant_id).inventory_item_id, fo.location_id);
+                int64_t back = std::min(lvl.get("committed"), take);
+                lvl.quantities["committed"] -= back;
+                lvl.quantities["available"] += back;
+                lvl.updated_at = now();
+                rl.location_id = fo.location_id;
+                emit_level(lvl);
+            }
+            bool done = std::all_of(fo.lines.begin(), fo.lines.end(), [](const fulfillment_order_line& l) { return l.remaining == 0; });
+            if (done && fo.status != "CANCELLED") fo.status = "CLOSED";
+        }
+        return;
+    }
+    // return: the goods come back to the location that shipped them.
+    int64_t loc = 0;
+    for (int64_t f_id : o.fulfillment_ids) {
+        const fulfillment& f = fulfillments.at(f_id);
+        for (const auto& [line_id, q] : f.lines) {
+            if (line_id == li.id && q > 0) loc = f.location_id;
+        }
+    }
+    if (const location* fallback = default_location(); !loc && fallback) loc = fallback->id;
+    if (!loc) return;
+    inventory_level& lvl = level(variants.at(li.variant_id).inventory_item_id, loc);
+    set_quantity(lvl, "available", lvl.get("available") + rl.quantity);
+    lvl.updated_at = now();
+    rl.location_id = loc;
+    emit_level(lvl);
 }
 
 void shop_state::emit_order(const std::string& topic, const order& o) {
@@ -697,7 +785,7 @@ json::object shop_state::customer_json(const customer& c) const {
                         {"updated_at", iso_time(c.updated_at)}, {"first_name", c.first_name},
                         {"last_name", c.last_name}, {"orders_count", count}, {"state", "enabled"},
                         {"note", c.note.empty() ? json::value(nullptr) : json::value(c.note)},
-                        {"verified_email", true}, {"tax_exempt", false}, {"phone", c.phone.empty() ? json::value(nullptr) : json::value(c.phone)},
+                        {"verified_email", true}, {"tax_exempt", c.tax_exempt}, {"phone", c.phone.empty() ? json::value(nullptr) : json::value(c.phone)},
                         {"tags", join_tags(c.tags)}, {"currency", currency},
                         {"admin_graphql_api_id", gid("Customer", c.id)}, {"default_address", addr}};
 }
@@ -825,11 +913,14 @@ json::object shop_state::fulfillment_order_json(const fulfillment_order& f) cons
 json::object shop_state::refund_json(const refund& r) const {
     const order& o = orders.at(r.order_id);
     json::array lines, txs;
-    for (const auto& [line_id, qty] : r.lines) {
+    for (const auto& rl : r.lines) {
         for (const auto& li : o.line_items) {
-            if (li.id != line_id) continue;
-            lines.push_back(json::object{{"id", li.id + 1}, {"line_item_id", li.id}, {"quantity", qty},
-                                         {"restock_type", "no_restock"},
+            if (li.id != rl.line_item_id) continue;
+            lines.push_back(json::object{{"id", rl.id}, {"line_item_id", li.id}, {"quantity", rl.quantity},
+                                         {"restock_type", rl.restock_type},
+                                         {"location_id", rl.location_id ? json::value(rl.location_id) : json::value(nullptr)},
+                                         {"subtotal", money_text(rl.subtotal_cents)}, {"subtotal_set", money_set(rl.subtotal_cents, o.currency)},
+                                         {"total_tax", money_text(rl.tax_cents)}, {"total_tax_set", money_set(rl.tax_cents, o.currency)},
                                          {"line_item", json::object{{"id", li.id}, {"sku", li.sku}, {"title", li.title}}}});
         }
     }
@@ -838,6 +929,7 @@ json::object shop_state::refund_json(const refund& r) const {
             if (t.id != tid) continue;
             txs.push_back(json::object{{"id", t.id}, {"admin_graphql_api_id", gid("OrderTransaction", t.id)},
                                        {"kind", t.kind}, {"status", t.status}, {"gateway", t.gateway},
+                                       {"authorization", t.authorization.empty() ? json::value(nullptr) : json::value(t.authorization)},
                                        {"amount", money_text(t.amount_cents)}, {"currency", o.currency},
                                        {"created_at", iso_time(t.created_at)}});
         }

@@ -26,6 +26,9 @@ std::optional<int64_t> parse_iso_time(const std::string& text);  // Unix ms; dat
 std::string money_text(int64_t cents);                  // "12.50"
 std::optional<int64_t> parse_money(const std::string& text);  // "12.5" -> 1250
 std::string gid(const std::string& type, int64_t id);
+// A card-network style approval code (six characters) for the transaction with this id: stable,
+// so a replayed payload carries the same reference.
+std::string authorization_code(int64_t transaction_id);
 // The numeric id of a GID of the given type ("gid://shopify/Order/5" -> 5); nullopt otherwise.
 std::optional<int64_t> parse_gid(const std::string& text, const std::string& type);
 
@@ -79,6 +82,7 @@ struct customer {
     int64_t id = 0;
     std::string email, first_name, last_name, phone, note;
     std::vector<std::string> tags;
+    bool tax_exempt = false;
     address default_address;
     int64_t created_at = 0, updated_at = 0;
 };
@@ -108,6 +112,7 @@ struct shipping_line {
 struct transaction {
     int64_t id = 0;
     std::string kind = "sale", status = "success", gateway = "manual";
+    std::string authorization;  // the gateway's reference; empty for manual payments
     int64_t amount_cents = 0;
     int64_t created_at = 0;
 };
@@ -141,13 +146,28 @@ struct fulfillment {
     int64_t created_at = 0, updated_at = 0;
 };
 
+// Shopify's RefundLineItemRestockType in REST spelling.
+extern const std::vector<std::string> restock_types;  // no_restock, cancel, return, legacy_restock
+
+struct refund_line {
+    int64_t id = 0, line_item_id = 0, quantity = 0, location_id = 0;  // location: where stock went back
+    std::string restock_type = "no_restock";
+    int64_t subtotal_cents = 0, tax_cents = 0;  // the line's share after discounts; its tax
+};
+
+// What a refund takes back: a line item, how many, and what happens to the stock.
+struct refund_request_line {
+    int64_t line_item_id = 0, quantity = 0;
+    std::string restock_type = "no_restock";
+};
+
 struct refund {
     int64_t id = 0, order_id = 0;
     std::string note;
-    std::vector<std::pair<int64_t, int64_t>> lines;  // line item id, quantity
+    std::vector<refund_line> lines;
     std::vector<int64_t> transaction_ids;
     int64_t amount_cents = 0;
-    int64_t created_at = 0;
+    int64_t created_at = 0, updated_at = 0;
 };
 
 struct order {
@@ -288,7 +308,10 @@ public:
                         const std::string& company, const std::string& number, const std::string& url);
     void cancel(order& o, const std::string& reason, bool restock);
     transaction& pay(order& o);
-    refund& refund_order(order& o, const std::vector<std::pair<int64_t, int64_t>>& lines, const std::string& note);
+    // Refunds lines (none: everything paid) with a gateway refund transaction; `cancel` puts
+    // unfulfilled units back to available, `return` puts fulfilled units back on the shelf.
+    // Throws std::invalid_argument for a restock the line cannot take.
+    refund& refund_order(order& o, const std::vector<refund_request_line>& lines, const std::string& note);
 
     // REST-shaped JSON (webhook payloads and the REST subset).
     boost::json::object order_json(const order& o) const;
@@ -305,6 +328,7 @@ private:
     void seed_product(const boost::json::object& o);
     void seed_customer(const boost::json::object& o);
     void update_fulfillment_status(order& o);
+    void restock(order& o, const line_item& li, refund_line& rl);  // moves the stock a refund line takes back
 
     const sandbox_clock& clock_;
     // Above 2^53 and odd, so that a client reading ids through a double visibly corrupts them.

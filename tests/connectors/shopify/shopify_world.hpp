@@ -17,8 +17,6 @@
 #include <gtest/gtest.h>
 
 #include <mutex>
-#include <regex>
-#include <set>
 #include <string>
 #include <vector>
 
@@ -166,25 +164,6 @@ private:
     std::vector<delivery> received_;
     net::http_server server_;
 };
-
-// Fields of Shopify's Admin API the plugin reads that the emulator does not serve yet. A test
-// whose call fails only because of these skips, naming them; any other missing field fails.
-inline bool emulator_lacks_only_known_fields(const std::string& error) {
-    static const std::set<std::string> known{"Order.paymentGatewayNames", "ShippingLine.carrierIdentifier",
-                                             "OrderTransaction.authorizationCode", "Customer.taxExempt",
-                                             "Refund.updatedAt", "Refund.refundLineItems"};
-    static const std::regex missing(R"(Field '(\w+)' doesn't exist on type '(\w+)')");
-    bool any = false;
-    for (std::sregex_iterator it(error.begin(), error.end(), missing), end; it != end; ++it) {
-        if (!known.count((*it)[2].str() + "." + (*it)[1].str())) return false;
-        any = true;
-    }
-    return any;
-}
-
-#define SKIP_IF_EMULATOR_LACKS_FIELDS(status, call)                                              \
-    if ((status) != FERRY_OK && ::ferry::test::emulator_lacks_only_known_fields((call).error())) \
-    GTEST_SKIP() << "the emulator lacks Admin API fields the plugin reads: " << (call).error()
 
 // The emulator in-process, seeded, and the test's own ways to look at it and drive it.
 class shopify_emulator {

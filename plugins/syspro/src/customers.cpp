@@ -171,7 +171,7 @@ void save_customer(session_pool& pool, const sdk::context& ctx, const customer_p
     post(pool, ctx, update ? "Setup/Update" : "Setup/Add", "ARSSCS", compact(parameters), compact(document), answer);
     std::vector<enet_message> errors = errors_in(answer);
     if (errors.empty()) {
-        ctx.counter_add(update ? "syspro_customers_updated" : "syspro_customers_created");
+        ctx.counter_add(update ? "customers_updated" : "customers_created");
         return;
     }
     if (!update) {

@@ -152,7 +152,7 @@ void dispatch_sink::write(const sdk::delivery& d, sdk::call& out) {
     std::string dispatch_note = text_of(child(answer.document_element(), "Key", true), "DispatchNote");
     if (dispatch_note.empty()) dispatch_note = find_note(ref).value_or("");
     if (dispatch_note.empty()) throw sdk::retry_error(label + ": SYSPRO took the dispatch but returned no note number yet");
-    ctx_.counter_add("syspro_dispatches_posted");
+    ctx_.counter_add("dispatches_posted");
 
     if (invoice_) {
         pugi::xml_document invoice_parameters;
@@ -168,7 +168,7 @@ void dispatch_sink::write(const sdk::delivery& d, sdk::call& out) {
         if (std::vector<enet_message> errors = errors_in(invoice_answer); !errors.empty()) {
             ctx_.warn(label + ": dispatched as note " + dispatch_note + ", but SYSPRO refused the invoice: " + describe(errors));
         } else {
-            ctx_.counter_add("syspro_invoices_posted");
+            ctx_.counter_add("invoices_posted");
         }
     }
     out.set_target_id(dispatch_note);

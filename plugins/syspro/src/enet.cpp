@@ -155,7 +155,7 @@ std::string session_pool::logon(const sdk::context& ctx) {
                                settings_.company + "' refused: " + body);
     }
     if (body.empty()) throw sdk::retry_error("SYSPRO logon returned an empty session id");
-    ctx.counter_add("syspro_logons");
+    ctx.counter_add("logons");
     return body;
 }
 
@@ -218,7 +218,7 @@ std::string session_pool::call(const sdk::context& ctx, const std::string& opera
         std::string text = plain_text(body);
         if (is_session_error(text)) {
             release(std::move(session), false);
-            ctx.counter_add("syspro_session_renewals");
+            ctx.counter_add("session_renewals");
             if (attempt == 0) continue;
             throw sdk::retry_error("SYSPRO " + operation + ": the session was refused twice: " + text);
         }

@@ -299,7 +299,7 @@ void order_sink::cancel(const existing_order& found, const std::string& label) {
     if (!errors.empty()) {
         throw sdk::reject_error(label + ": SYSPRO refused to cancel sales order " + found.sales_order + ": " + describe(errors));
     }
-    ctx_.counter_add("syspro_orders_cancelled");
+    ctx_.counter_add("orders_cancelled");
     ctx_.info(label + ": cancelled SYSPRO sales order " + found.sales_order);
 }
 
@@ -544,7 +544,7 @@ void order_sink::import(const json::object& order, const sdk::record& rec, sdk::
         }
         sales_order = created->sales_order;
     }
-    ctx_.counter_add("syspro_orders_imported");
+    ctx_.counter_add("orders_imported");
     ctx_.info(label + ": imported as SYSPRO sales order " + sales_order + (suspended ? " (in suspense)" : ""));
     out.set_target_id(sales_order);
     emit_follow_up(rec, order, sales_order, customer, "created", out);

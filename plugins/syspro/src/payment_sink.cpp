@@ -145,7 +145,7 @@ void payment_sink::write(const sdk::delivery& d, sdk::call& out) {
     }
     std::vector<enet_message> errors = errors_in(answer);
     if (!errors.empty()) throw sdk::reject_error(p.label + ": SYSPRO refused the payment: " + describe(errors));
-    ctx_.counter_add("syspro_payments_posted");
+    ctx_.counter_add("payments_posted");
     out.set_target_id(find_posted(p, customer).value_or(customer + "/txn " + p.transaction));
 }
 

@@ -62,7 +62,7 @@ std::string fit(const sdk::context& ctx, const std::string& value, size_t limit,
     size_t bytes = prefix_bytes(value, limit);
     if (bytes == value.size()) return value;
     ctx.warn(record + ": " + field + " cut to " + std::to_string(limit) + " characters (SYSPRO's limit): '" + value + "'");
-    ctx.counter_add("syspro_fields_truncated");
+    ctx.counter_add("fields_truncated");
     return value.substr(0, bytes);
 }
 

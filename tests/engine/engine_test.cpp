@@ -5,6 +5,9 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <map>
+#include <set>
+
 using namespace ferry::host;
 namespace json = boost::json;
 
@@ -258,8 +261,12 @@ TEST_F(engine_test, a_poll_journals_records_with_its_cursor) {
     EXPECT_EQ(eng->poll_all_once(), 3u);
     EXPECT_EQ(db->state_get("svc", "cursor/orders"), "6");
     ASSERT_TRUE(settle());
+    // The second poll resumed after the cursor: six distinct records (written in any order, by
+    // several workers).
+    std::set<std::string> keys;
+    for (const auto& line : written()) keys.insert(std::string(line.at("key").as_string()));
+    EXPECT_EQ(keys, (std::set<std::string>{"ticker:1", "ticker:2", "ticker:3", "ticker:4", "ticker:5", "ticker:6"}));
     EXPECT_EQ(written().size(), 6u);
-    EXPECT_EQ(written().back().at("key"), "ticker:6");
 }
 
 TEST_F(engine_test, pending_records_resume_after_a_restart) {
@@ -314,6 +321,154 @@ TEST_F(engine_test, metrics_show_queue_depth_and_circuit_state) {
     EXPECT_NE(text.find("ferry_queue_depth{pipeline=\"orders\"} 1\n"), std::string::npos) << text;
     EXPECT_NE(text.find("ferry_circuit_state{connection=\"svc\"} 0\n"), std::string::npos) << text;
     EXPECT_NE(text.find("ferry_records_in_total{pipeline=\"orders\"} 1\n"), std::string::npos) << text;
+}
+
+// Pipeline "levels": ticker polls (`count` records a poll) through `transforms` to the batch_file
+// sink with `sink_extra` spliced into its config.
+class batch_test : public engine_test {
+protected:
+    std::string batch_manifest(int count, const std::string& sink_extra = "", const std::string& transforms = "") {
+        return R"({
+          "ferry": 1,
+          "store": "sqlite://ferry.db",
+          "connections": {"svc": {"plugin": "testkit", "config": {"endpoint": "http://127.0.0.1:9", "token": "${env:FERRY_TEST_TOKEN}"}}},
+          "pipelines": {
+            "levels": {
+              "source": {"connection": "svc", "stream": "order", "poll": "1h", "config": {"count": )" +
+               std::to_string(count) + R"(}},)" + transforms + R"(
+              "sink": {"connection": "svc", "stream": "order", "component": "batch_file",
+                       "config": {"path": ")" + sink_path().string() + "\"" + sink_extra + R"(}},
+              "retry": {"max_attempts": 3, "backoff": "5ms..20ms"}
+            }
+          }
+        })";
+    }
+
+    // The size of every write_batch call the sink received.
+    std::vector<size_t> batches() const {
+        std::vector<size_t> out;
+        std::ifstream in(sink_path().string() + ".batches");
+        for (std::string line; std::getline(in, line);) out.push_back(std::stoul(line));
+        return out;
+    }
+
+    // How many lines the sink wrote for each record key.
+    std::map<std::string, int> writes_by_key() const {
+        std::map<std::string, int> out;
+        for (const auto& line : written()) ++out[std::string(line.at("key").as_string())];
+        return out;
+    }
+};
+
+TEST_F(batch_test, ready_records_share_write_batch_calls_of_at_most_250) {
+    load(batch_manifest(600));
+    eng->start(false);
+    ASSERT_EQ(eng->poll_all_once(), 600u);
+    ASSERT_TRUE(settle());
+    auto sizes = batches();
+    ASSERT_FALSE(sizes.empty());
+    EXPECT_LE(sizes.size(), 6u) << "600 ready records take a few calls, not 600";
+    size_t batched = 0;
+    for (size_t n : sizes) {
+        EXPECT_LE(n, 250u);
+        batched += n;
+    }
+    auto by_key = writes_by_key();
+    ASSERT_EQ(by_key.size(), 600u);
+    for (const auto& [key, times] : by_key) EXPECT_EQ(times, 1) << key;
+    EXPECT_GE(batched, 590u) << "only a straggler or two may go alone";
+    EXPECT_EQ(db->counts("levels").done, 600u);
+    EXPECT_EQ(metric("ferry_records_out_total", "levels"), 600);
+    EXPECT_EQ(metric("ferry_sink_batches_total", "levels"), double(sizes.size()));
+    // Every target is in the ID map under the record's own idempotency key.
+    EXPECT_TRUE(db->target_for("levels:ticker:1:1").has_value());
+    EXPECT_TRUE(db->target_for("levels:ticker:600:600").has_value());
+    EXPECT_EQ(eng->status()[0].in_flight, 0u);
+}
+
+TEST_F(batch_test, a_rejected_item_is_dead_lettered_alone) {
+    load(batch_manifest(20, R"(, "reject_keys": ["ticker:7"])"));
+    eng->start(false);
+    ASSERT_EQ(eng->poll_all_once(), 20u);
+    ASSERT_TRUE(settle());
+    EXPECT_EQ(batches().size(), 1u);
+    auto letters = db->dead_letters("levels", 10);
+    ASSERT_EQ(letters.size(), 1u);
+    EXPECT_EQ(letters[0].entry.record.key, "ticker:7");
+    EXPECT_EQ(letters[0].reason, "configured rejection of ticker:7");
+    EXPECT_EQ(letters[0].step, "testkit.batch_file (write_batch)");
+    EXPECT_EQ(db->counts("levels").done, 19u);
+    auto by_key = writes_by_key();
+    EXPECT_EQ(by_key.size(), 19u);
+    EXPECT_EQ(by_key.count("ticker:7"), 0u);
+    EXPECT_EQ(eng->status()[0].circuit, "closed");
+}
+
+TEST_F(batch_test, an_item_left_without_a_result_takes_the_status_the_call_returned) {
+    // ABI 1.0: an OK call that reports nothing for an item wrote it.
+    load(batch_manifest(5, R"(, "unreported_keys": ["ticker:2"])"));
+    eng->start(false);
+    ASSERT_EQ(eng->poll_all_once(), 5u);
+    ASSERT_TRUE(settle());
+    EXPECT_TRUE(db->dead_letters("levels", 10).empty());
+    EXPECT_EQ(db->counts("levels").done, 5u);
+}
+
+TEST_F(batch_test, a_whole_call_retry_retries_every_record_and_each_is_delivered_once) {
+    load(batch_manifest(30, R"(, "fail_status": "retry", "fail_times": 1)"));
+    eng->start(false);
+    ASSERT_EQ(eng->poll_all_once(), 30u);
+    ASSERT_TRUE(settle());
+    auto sizes = batches();
+    ASSERT_FALSE(sizes.empty());
+    EXPECT_EQ(sizes[0], 30u) << "the failed call";
+    auto by_key = writes_by_key();
+    ASSERT_EQ(by_key.size(), 30u);
+    for (const auto& [key, times] : by_key) EXPECT_EQ(times, 1) << key;
+    EXPECT_EQ(db->counts("levels").done, 30u);
+    EXPECT_EQ(metric("ferry_records_retried_total", "levels"), 30);
+    EXPECT_TRUE(db->dead_letters("", 10).empty());
+    for (int id = 1; id <= 30; ++id) {
+        auto e = db->entry(id);
+        ASSERT_TRUE(e);
+        EXPECT_EQ(e->attempts, 1u) << "the failed attempt";
+    }
+    EXPECT_EQ(eng->status()[0].circuit, "closed") << "one failed call is one failure, not thirty";
+}
+
+TEST_F(batch_test, a_whole_call_throttle_waits_without_spending_attempts) {
+    load(batch_manifest(10, R"(, "fail_status": "throttled", "fail_times": 2, "delay_ms": 10)"));
+    eng->start(false);
+    ASSERT_EQ(eng->poll_all_once(), 10u);
+    ASSERT_TRUE(settle());
+    EXPECT_EQ(writes_by_key().size(), 10u);
+    EXPECT_EQ(db->counts("levels").done, 10u);
+    EXPECT_TRUE(db->dead_letters("", 10).empty());
+}
+
+TEST_F(batch_test, a_transform_that_filters_some_records_leaves_the_rest_batched) {
+    load(batch_manifest(12, "", R"(
+              "transforms": [{"use": "testkit.drop", "config": {"keys": ["ticker:3", "ticker:8"]}}],)"));
+    eng->start(false);
+    ASSERT_EQ(eng->poll_all_once(), 12u);
+    ASSERT_TRUE(settle());
+    EXPECT_EQ(batches(), std::vector<size_t>{10});
+    auto by_key = writes_by_key();
+    EXPECT_EQ(by_key.size(), 10u);
+    EXPECT_EQ(by_key.count("ticker:3"), 0u);
+    EXPECT_EQ(by_key.count("ticker:8"), 0u);
+    EXPECT_EQ(db->counts("levels").skipped, 2u);
+    EXPECT_EQ(db->counts("levels").done, 10u);
+    EXPECT_EQ(metric("ferry_records_filtered_total", "levels"), 2);
+}
+
+TEST_F(batch_test, records_pending_after_a_restart_are_batched_once_the_id_map_is_consulted) {
+    load(batch_manifest(40));
+    ASSERT_EQ(eng->poll_all_once(), 40u);  // journalled, never delivered: the engine was not started
+    eng->start(false);
+    ASSERT_TRUE(settle());
+    EXPECT_EQ(batches(), std::vector<size_t>{40});
+    EXPECT_EQ(writes_by_key().size(), 40u);
 }
 
 TEST_F(engine_test, the_circuit_opens_while_the_sink_keeps_failing) {

@@ -6,6 +6,10 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <string>
+#include <vector>
+
+#include <unistd.h>
 
 using namespace ferry::host;
 
@@ -139,6 +143,34 @@ TEST_F(through_the_abi, a_sink_writes_and_finds_its_write_again) {
     ASSERT_EQ(sink->lookup(delivery, call), FERRY_OK);
     EXPECT_EQ(call.target_id(), "mem-1");
     EXPECT_EQ(services.metrics_snapshot().at("writes{erp}"), 1.0);
+}
+
+TEST_F(through_the_abi, a_batch_sink_reports_each_item) {
+    std::filesystem::path path = std::filesystem::temp_directory_path() / ("ferry-batch-" + std::to_string(::getpid()) + ".jsonl");
+    std::filesystem::remove(path);
+    std::string config = R"({"path": ")" + path.string() + R"(", "reject_keys": ["shop:2"], "unreported_keys": ["shop:3"]})";
+    auto sink = make("testkit.batch_file", config, "erp");
+    std::vector<owned_record> records{order("shop:1"), order("shop:2"), order("shop:3")};
+    std::vector<std::string> keys{"k1", "k2", "k3"};
+    std::vector<ferry_record> views;
+    std::vector<ferry_delivery> deliveries;
+    for (size_t i = 0; i < records.size(); ++i) views.push_back(records[i].view());
+    for (size_t i = 0; i < records.size(); ++i) deliveries.push_back({sizeof(ferry_delivery), &views[i], c_str(keys[i]), 1});
+    std::vector<const ferry_delivery*> pointers{&deliveries[0], &deliveries[1], &deliveries[2]};
+
+    call.set_item_result(0, FERRY_REJECT, "left over", "");  // from an earlier call: reset clears it
+    ASSERT_EQ(sink->write_batch(pointers.data(), pointers.size(), call), FERRY_OK) << call.error();
+    EXPECT_EQ(call.kind(), call_kind::write_batch);
+    ASSERT_EQ(call.items().size(), 3u);
+    EXPECT_TRUE(call.items()[0].set);
+    EXPECT_EQ(call.items()[0].status, FERRY_OK);
+    EXPECT_EQ(call.items()[0].target_id, "B-1");
+    EXPECT_TRUE(call.items()[1].set);
+    EXPECT_EQ(call.items()[1].status, FERRY_REJECT);
+    EXPECT_EQ(call.items()[1].text, "configured rejection of shop:2");
+    EXPECT_FALSE(call.items()[2].set) << "no result: the host decides";
+    std::filesystem::remove(path);
+    std::filesystem::remove(path.string() + ".batches");
 }
 
 TEST_F(through_the_abi, a_source_polls_from_its_cursor) {

@@ -100,7 +100,7 @@ TEST(plugin_registry, registers_components_with_their_metadata) {
     EXPECT_EQ(plugin->abi_major, 1u);
     EXPECT_EQ(plugin->abi_minor_min, 0u);
     EXPECT_NE(plugin->connection_schema.find("\"secret\": true"), std::string::npos);
-    EXPECT_EQ(plugin->components.size(), 7u);
+    EXPECT_EQ(plugin->components.size(), 9u);
 
     const component_info* sink = registry.find_component("testkit.memory");
     ASSERT_NE(sink, nullptr);

@@ -263,6 +263,17 @@ void engine_services::metric(scope_context& scope, int32_t kind, std::string_vie
 
 namespace {
 
+// The most records one write_batch call carries: what Shopify's inventorySetQuantities takes, the
+// largest batch of any sink ferry ships (the ABI states no maximum).
+constexpr size_t max_batch = 250;
+
+// The part of a delivery's idempotency key shared by all outputs of one record.
+std::string idempotency_base(const std::string& pipeline, const journal_entry& entry) {
+    std::string key = pipeline + ":" + entry.record.key + ":" + std::to_string(entry.record.version);
+    if (entry.origin == record_origin::replay) key += ":replay-" + std::to_string(entry.id);
+    return key;
+}
+
 std::string status_line(int64_t attempt, std::string_view status, const std::string& step, const std::string& error) {
     return "attempt " + std::to_string(attempt) + ": " + std::string(status) + " at " + step + ": " + error;
 }
@@ -636,7 +647,7 @@ void engine::poller_loop(pipeline_runtime* p) {
 // --------------------------------------------------------------------------------------------
 // delivery
 
-bool engine::take_work(std::unique_lock<std::mutex>&, pipeline_runtime*& pipeline, journal_entry& entry) {
+bool engine::take_work(std::unique_lock<std::mutex>&, pipeline_runtime*& pipeline, std::vector<journal_entry>& entries) {
     int64_t now = now_ms();
     size_t n = pipelines_.size();
     for (size_t step = 0; step < n; ++step) {
@@ -654,7 +665,18 @@ bool engine::take_work(std::unique_lock<std::mutex>&, pipeline_runtime*& pipelin
         if (!taken) continue;
         if (c) ++c->in_flight;
         pipeline = &p;
-        entry = std::move(*taken);
+        entries.clear();
+        entries.push_back(std::move(*taken));
+        // A batch sink gets what else of the pipeline is ready (one record per key, as the queue
+        // hands out), but a half-open breaker lets only its one probe through.
+        if (p.sink->component().has(FERRY_CAP_BATCH) && (!c || c->breaker.current() == circuit_breaker::state::closed)) {
+            while (entries.size() < max_batch) {
+                std::optional<journal_entry> more = p.queue.take(now);
+                if (!more) break;
+                if (c) ++c->in_flight;  // per record, as record_outcome gives back per record
+                entries.push_back(std::move(*more));
+            }
+        }
         next_pipeline_ = (next_pipeline_ + step + 1) % n;
         return true;
     }
@@ -663,11 +685,12 @@ bool engine::take_work(std::unique_lock<std::mutex>&, pipeline_runtime*& pipelin
 
 void engine::worker_loop() {
     worker_state w;
+    std::vector<journal_entry> entries;
+    std::vector<outcome> outcomes;
     std::unique_lock lock(mutex_);
     while (!stopping_) {
         pipeline_runtime* p = nullptr;
-        journal_entry entry;
-        if (!take_work(lock, p, entry)) {
+        if (!take_work(lock, p, entries)) {
             // Sleep until the earliest moment something could become due, or new work arrives.
             int64_t now = now_ms();
             int64_t wake = now + options_.idle_wait_ms;
@@ -685,24 +708,37 @@ void engine::worker_loop() {
             continue;
         }
         lock.unlock();
-        outcome o;
-        try {
-            o = deliver(*p, entry, w);
-        } catch (const std::exception& e) {
-            // The store failed: leave the record pending in memory and try again shortly.
-            log_error("pipeline " + p->spec->name + ": " + e.what());
-            o.what = outcome::kind::retry;
-            o.attempts = entry.attempts;
-            o.next_attempt_ms = now_ms() + 1000;
-            o.error = e.what();
+        if (entries.size() == 1) {
+            outcomes.clear();
+            try {
+                outcomes.push_back(deliver(*p, entries[0], w));
+            } catch (const std::exception& e) {
+                outcomes.push_back(store_failed(*p, entries[0], e));
+            }
+        } else {
+            outcomes = deliver_batch(*p, entries, w);
         }
         lock.lock();
-        if (o.what == outcome::kind::committing) continue;  // the commit's completion finishes it
-        record_outcome(*p, entry, o);
+        size_t follow_ups = 0;
+        for (size_t i = 0; i < entries.size(); ++i) {
+            if (outcomes[i].what == outcome::kind::committing) continue;  // the commit's completion finishes it
+            record_outcome(*p, entries[i], outcomes[i]);
+            follow_ups += outcomes[i].follow_ups.size();
+        }
         // This worker goes on taking work itself; others are woken only for follow-ups.
-        wake_workers(o.follow_ups.size());
+        wake_workers(follow_ups);
         if (idle_waiters_ > 0) idle_changed_.notify_all();
     }
+}
+
+engine::outcome engine::store_failed(pipeline_runtime& p, const journal_entry& entry, const std::exception& e) {
+    log_error("pipeline " + p.spec->name + ": " + e.what());
+    outcome o;
+    o.what = outcome::kind::retry;
+    o.attempts = entry.attempts;
+    o.next_attempt_ms = now_ms() + 1000;
+    o.error = e.what();
+    return o;
 }
 
 void engine::record_outcome(pipeline_runtime& p, const journal_entry& entry, const outcome& o) {
@@ -796,10 +832,10 @@ engine::outcome engine::fail(pipeline_runtime& p, const journal_entry& entry, fe
     return o;
 }
 
-engine::outcome engine::deliver(pipeline_runtime& p, const journal_entry& entry, worker_state& w) {
+std::optional<engine::outcome> engine::prepare(pipeline_runtime& p, const journal_entry& entry, worker_state& w,
+                                               std::vector<owned_record>& outputs) {
     const std::string& pipeline = p.spec->name;
-    bool replay = entry.origin == record_origin::replay;
-    if (!replay) {
+    if (entry.origin != record_origin::replay) {
         std::optional<int64_t> delivered = store_.delivered_version(pipeline, entry.record.key);
         if (delivered && *delivered >= entry.record.version) {
             std::string why = "version " + std::to_string(entry.record.version) + " is not newer than the delivered version " +
@@ -821,11 +857,11 @@ engine::outcome engine::deliver(pipeline_runtime& p, const journal_entry& entry,
 
     // Transforms: each step maps every record of the previous one to zero or more records.
     if (w.transform_calls.size() < p.transforms.size()) w.transform_calls.resize(p.transforms.size());
-    std::vector<owned_record> current{entry.record};
+    outputs.assign(1, entry.record);
     for (size_t i = 0; i < p.transforms.size(); ++i) {
         std::vector<owned_record> next;
         call_context& call = w.transform_calls[i];
-        for (const owned_record& r : current) {
+        for (const owned_record& r : outputs) {
             ferry_record view = r.view();
             ferry_status status = p.transforms[i]->transform(view, call);
             if (status != FERRY_OK) {
@@ -833,24 +869,46 @@ engine::outcome engine::deliver(pipeline_runtime& p, const journal_entry& entry,
             }
             for (size_t k = 0; k < call.emitted_count(); ++k) next.push_back(call.records()[k]);
         }
-        current = std::move(next);
+        outputs = std::move(next);
     }
-    if (current.empty()) {
+    if (outputs.empty()) {
         store_.mark_skipped(entry.id, "filtered out by the transforms");
         metrics_.add("ferry_records_filtered_total", p.labels);
         return outcome{outcome::kind::skipped, entry.attempts, 0, "filtered", false, false, {}};
     }
+    return std::nullopt;
+}
 
+engine::outcome engine::deliver(pipeline_runtime& p, const journal_entry& entry, worker_state& w) {
+    std::vector<owned_record> outputs;
+    if (std::optional<outcome> ended = prepare(p, entry, w, outputs)) return std::move(*ended);
+    return write_each(p, entry, outputs, w);
+}
+
+void engine::collect_follow_ups(pipeline_runtime& p, const call_context& call, std::vector<append_item>& follow_ups,
+                                std::vector<pipeline_runtime*>& follow_up_pipelines) {
+    for (size_t k = 0; k < call.emitted_count(); ++k) {
+        const owned_record& r = call.records()[k];
+        for (pipeline_runtime* follower : p.followers) {
+            const std::string& wanted = follower->spec->source.stream;
+            if (!wanted.empty() && wanted != r.stream) continue;
+            follow_ups.push_back({follower->spec->name, r, record_origin::follow_up});
+            follow_up_pipelines.push_back(follower);
+        }
+    }
+}
+
+engine::outcome engine::write_each(pipeline_runtime& p, const journal_entry& entry, const std::vector<owned_record>& outputs,
+                                   worker_state& w) {
     // The sink, once per output, each under its own idempotency key.
-    std::string base_key = pipeline + ":" + entry.record.key + ":" + std::to_string(entry.record.version);
-    if (replay) base_key += ":replay-" + std::to_string(entry.id);
+    std::string base_key = idempotency_base(p.spec->name, entry);
     std::vector<std::pair<std::string, std::string>> targets;
     std::vector<append_item> follow_ups;
     std::vector<pipeline_runtime*> follow_up_pipelines;
     const std::string sink_name = p.sink->component().qualified_name();
     bool sink_called = false;
-    for (size_t i = 0; i < current.size(); ++i) {
-        std::string idempotency_key = current.size() == 1 ? base_key : base_key + "#" + std::to_string(i);
+    for (size_t i = 0; i < outputs.size(); ++i) {
+        std::string idempotency_key = outputs.size() == 1 ? base_key : base_key + "#" + std::to_string(i);
         // A record this process journalled and never tried cannot be in the target nor in the ID
         // map yet: only the others pay for looking.
         bool maybe_written = entry.maybe_written || entry.attempts > 0;
@@ -860,7 +918,7 @@ engine::outcome engine::deliver(pipeline_runtime& p, const journal_entry& entry,
                 continue;
             }
         }
-        ferry_record view = current[i].view();
+        ferry_record view = outputs[i].view();
         ferry_delivery delivery{};
         delivery.struct_size = sizeof(delivery);
         delivery.record = &view;
@@ -871,48 +929,150 @@ engine::outcome engine::deliver(pipeline_runtime& p, const journal_entry& entry,
         auto started = std::chrono::steady_clock::now();
         if (maybe_written && p.sink->component().has(FERRY_CAP_LOOKUP)) {
             ferry_status status = p.sink->lookup(delivery, call);
-            if (status != FERRY_OK) {
-                outcome o = fail(p, entry, status, sink_name + " (lookup)", call.error(), call.delay_ms(), true);
-                return o;
-            }
+            if (status != FERRY_OK) return fail(p, entry, status, sink_name + " (lookup)", call.error(), call.delay_ms(), true);
             if (call.target_id()) {
                 targets.emplace_back(idempotency_key, *call.target_id());
-                if (current.size() > 1) store_.remember_target(entry.id, idempotency_key, *call.target_id());
+                if (outputs.size() > 1) store_.remember_target(entry.id, idempotency_key, *call.target_id());
                 continue;
             }
         }
         ferry_status status = p.sink->write(delivery, call);
         metrics_.observe("ferry_sink_call_seconds", p.labels,
                          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
-        if (status != FERRY_OK) {
-            outcome o = fail(p, entry, status, sink_name, call.error(), call.delay_ms(), true);
-            return o;
-        }
+        if (status != FERRY_OK) return fail(p, entry, status, sink_name, call.error(), call.delay_ms(), true);
         std::string target = call.target_id().value_or("");
         targets.emplace_back(idempotency_key, target);
-        if (current.size() > 1) store_.remember_target(entry.id, idempotency_key, target);
-        for (size_t k = 0; k < call.emitted_count(); ++k) {
-            const owned_record& r = call.records()[k];
-            for (pipeline_runtime* follower : p.followers) {
-                const std::string& wanted = follower->spec->source.stream;
-                if (!wanted.empty() && wanted != r.stream) continue;
-                follow_ups.push_back({follower->spec->name, r, record_origin::follow_up});
-                follow_up_pipelines.push_back(follower);
-            }
-        }
+        if (outputs.size() > 1) store_.remember_target(entry.id, idempotency_key, target);
+        collect_follow_ups(p, call, follow_ups, follow_up_pipelines);
     }
+    return commit(p, entry, std::move(targets), std::move(follow_ups), std::move(follow_up_pipelines), sink_called);
+}
 
+std::vector<engine::outcome> engine::deliver_batch(pipeline_runtime& p, const std::vector<journal_entry>& entries,
+                                                   worker_state& w) {
+    std::vector<outcome> outcomes(entries.size());
+    // A store failure finishes only the record it happened to.
+    auto guarded = [&](size_t i, auto&& step) {
+        try {
+            outcomes[i] = step();
+        } catch (const std::exception& e) {
+            outcomes[i] = store_failed(p, entries[i], e);
+        }
+    };
+    struct item {
+        size_t entry;
+        owned_record output;
+        std::string idempotency_key;
+    };
+    std::vector<item> batch;
+    const bool has_lookup = p.sink->component().has(FERRY_CAP_LOOKUP);
+    for (size_t i = 0; i < entries.size(); ++i) {
+        const journal_entry& entry = entries[i];
+        guarded(i, [&]() -> outcome {
+            std::vector<owned_record> outputs;
+            if (std::optional<outcome> ended = prepare(p, entry, w, outputs)) return std::move(*ended);
+            // Several outputs (each with its own key), or a lookup to make before writing: the
+            // single path, exactly as without batching.
+            bool maybe_written = entry.maybe_written || entry.attempts > 0;
+            if (outputs.size() != 1 || (maybe_written && has_lookup)) return write_each(p, entry, outputs, w);
+            std::string key = idempotency_base(p.spec->name, entry);
+            if (maybe_written) {
+                if (std::optional<std::string> known = store_.target_for(key)) {
+                    return commit(p, entry, {{key, *known}}, {}, {}, false);
+                }
+            }
+            batch.push_back({i, std::move(outputs[0]), std::move(key)});
+            return outcome{outcome::kind::committing, 0, 0, "", false, false, {}};  // replaced below
+        });
+    }
+    if (batch.size() == 1) {
+        // A batch of one is an ordinary write.
+        size_t i = batch[0].entry;
+        guarded(i, [&] { return write_each(p, entries[i], {batch[0].output}, w); });
+        return outcomes;
+    }
+    if (batch.empty()) return outcomes;
+
+    std::vector<ferry_record> views;
+    std::vector<ferry_delivery> deliveries(batch.size());
+    std::vector<const ferry_delivery*> pointers;
+    views.reserve(batch.size());
+    pointers.reserve(batch.size());
+    for (size_t k = 0; k < batch.size(); ++k) {
+        views.push_back(batch[k].output.view());
+        ferry_delivery& d = deliveries[k];
+        d.struct_size = sizeof(d);
+        d.record = &views[k];
+        d.idempotency_key = c_str(batch[k].idempotency_key);
+        d.attempt = entries[batch[k].entry].attempts + 1;
+        pointers.push_back(&d);
+    }
+    call_context& call = w.sink_call;
+    auto started = std::chrono::steady_clock::now();
+    ferry_status call_status = p.sink->write_batch(pointers.data(), pointers.size(), call);
+    metrics_.observe("ferry_sink_call_seconds", p.labels,
+                     std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+    metrics_.add("ferry_sink_batches_total", p.labels);
+    const std::string sink_name = p.sink->component().qualified_name();
+
+    // Each item's status: its own result, else the hook's status (ABI 1.0: "items without an
+    // outcome take the status the hook returned").
+    std::vector<ferry_status> statuses(batch.size());
+    std::vector<std::string> texts(batch.size());
+    bool any_ok = false;
+    for (size_t k = 0; k < batch.size(); ++k) {
+        const item_result& r = call.items()[k];
+        if (r.set) {
+            statuses[k] = r.status;
+            texts[k] = r.text.empty() ? call.error() : r.text;
+        } else {
+            statuses[k] = call_status;
+            texts[k] = call.error();
+        }
+        any_ok = any_ok || statuses[k] == FERRY_OK;
+    }
+    // Records the call emitted cannot be told apart by item: they are journalled with the first
+    // record it wrote.
+    std::vector<append_item> follow_ups;
+    std::vector<pipeline_runtime*> follow_up_pipelines;
+    if (any_ok) collect_follow_ups(p, call, follow_ups, follow_up_pipelines);
+    // The circuit breaker hears one verdict per call: success if anything was written, else one
+    // transient failure if any item (or the call) asked for a retry.
+    bool verdict_given = false;
+    for (size_t k = 0; k < batch.size(); ++k) {
+        size_t i = batch[k].entry;
+        const journal_entry& entry = entries[i];
+        guarded(i, [&]() -> outcome {
+            if (statuses[k] == FERRY_OK) {
+                std::vector<std::pair<std::string, std::string>> targets{{batch[k].idempotency_key, call.items()[k].target_id}};
+                if (verdict_given) return commit(p, entry, std::move(targets), {}, {}, false);
+                verdict_given = true;  // the first record written: the verdict and the follow-ups go with it
+                return commit(p, entry, std::move(targets), std::move(follow_ups), std::move(follow_up_pipelines), true);
+            }
+            outcome o = fail(p, entry, statuses[k], sink_name + " (write_batch)", texts[k], call.delay_ms(), true);
+            if (any_ok || verdict_given) o.sink_transient_failure = false;
+            verdict_given = verdict_given || o.sink_transient_failure;
+            return o;
+        });
+    }
+    return outcomes;
+}
+
+engine::outcome engine::commit(pipeline_runtime& p, const journal_entry& entry,
+                               std::vector<std::pair<std::string, std::string>> targets, std::vector<append_item> follow_ups,
+                               std::vector<pipeline_runtime*> follow_up_pipelines, bool sink_succeeded) {
     // Recording the delivery is left to the store's thread: this worker moves on, and the record's
     // key stays in flight (nothing else of that key is delivered) until the commit completes.
     auto follow_up_items = std::make_shared<const std::vector<append_item>>(std::move(follow_ups));
-    outcome done{outcome::kind::done, entry.attempts + 1, 0, "", false, sink_called, {}};
+    outcome done{outcome::kind::done, entry.attempts + 1, 0, "", false, sink_succeeded, {}};
     {
         std::lock_guard lock(mutex_);
         ++pending_commits_;
     }
     store_.mark_done_async(
         entry.id, std::move(targets), follow_up_items,
-        [this, &p, entry, done, follow_up_items, follow_up_pipelines](std::vector<int64_t> ids, std::exception_ptr error) mutable {
+        [this, &p, entry, done, follow_up_items, follow_up_pipelines = std::move(follow_up_pipelines)](
+            std::vector<int64_t> ids, std::exception_ptr error) mutable {
             std::lock_guard lock(mutex_);
             int64_t now = now_ms();
             if (error) {

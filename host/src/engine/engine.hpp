@@ -17,6 +17,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -150,11 +151,32 @@ private:
     void poller_loop(pipeline_runtime* p);
     void requeue_loop();
     size_t poll_once(pipeline_runtime& p);
-    bool take_work(std::unique_lock<std::mutex>& lock, pipeline_runtime*& pipeline, journal_entry& entry);
+    // Takes a ready record, and with it the other ready records of its pipeline when the sink
+    // writes batches (at most max_batch).
+    bool take_work(std::unique_lock<std::mutex>& lock, pipeline_runtime*& pipeline, std::vector<journal_entry>& entries);
     outcome deliver(pipeline_runtime& p, const journal_entry& entry, worker_state& w);
+    // The records of one batch, each through the same checks and transforms as deliver(); those
+    // that reach the sink with one output share one write_batch call. One outcome per entry.
+    std::vector<outcome> deliver_batch(pipeline_runtime& p, const std::vector<journal_entry>& entries, worker_state& w);
+    // The version checks and the transforms: the outcome when the record ends there, else its
+    // outputs for the sink.
+    std::optional<outcome> prepare(pipeline_runtime& p, const journal_entry& entry, worker_state& w,
+                                   std::vector<owned_record>& outputs);
+    // The sink, one write (after the ID map and lookup) per output.
+    outcome write_each(pipeline_runtime& p, const journal_entry& entry, const std::vector<owned_record>& outputs,
+                       worker_state& w);
+    // Hands the finished delivery to the store's thread, which records it and its follow-ups.
+    outcome commit(pipeline_runtime& p, const journal_entry& entry, std::vector<std::pair<std::string, std::string>> targets,
+                   std::vector<append_item> follow_ups, std::vector<pipeline_runtime*> follow_up_pipelines,
+                   bool sink_succeeded);
+    // Adds the records `call` emitted to the follow-ups of every follower that takes their stream.
+    void collect_follow_ups(pipeline_runtime& p, const call_context& call, std::vector<append_item>& follow_ups,
+                            std::vector<pipeline_runtime*>& follow_up_pipelines);
     outcome fail(pipeline_runtime& p, const journal_entry& entry, ferry_status status, const std::string& step,
                  const std::string& error, uint64_t delay_ms, bool at_sink);
     void record_outcome(pipeline_runtime& p, const journal_entry& entry, const outcome& o);
+    // The store failed while delivering: the record stays pending in memory and is tried shortly.
+    outcome store_failed(pipeline_runtime& p, const journal_entry& entry, const std::exception& e);
     void schedule(pipeline_runtime& p, journal_entry entry);
     // Wakes as many sleeping workers as there are new records (at most all of them).
     void wake_workers(size_t new_records);

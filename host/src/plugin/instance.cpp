@@ -74,6 +74,16 @@ ferry_status component_instance::lookup(const ferry_delivery& delivery, call_con
     return invoke([&] { return component_.hooks.lookup(instance_, &delivery, call.handle()); });
 }
 
+ferry_status component_instance::write_batch(const ferry_delivery* const* deliveries, size_t count,
+                                              call_context& call) {
+    call.reset(call_kind::write_batch, nullptr, count);
+    if (!component_.hooks.write_batch) {
+        call.set_error(component_.qualified_name() + " has no write_batch hook");
+        return FERRY_FATAL;
+    }
+    return invoke([&] { return component_.hooks.write_batch(instance_, deliveries, count, call.handle()); });
+}
+
 ferry_status component_instance::webhook(const ferry_webhook& request, call_context& call) {
     call.reset(call_kind::webhook);
     return invoke([&] { return component_.hooks.webhook(instance_, &request, call.handle()); });

@@ -34,6 +34,8 @@ public:
     ferry_status transform(const ferry_record& record, call_context& call);
     ferry_status write(const ferry_delivery& delivery, call_context& call);
     ferry_status lookup(const ferry_delivery& delivery, call_context& call);
+    // Needs FERRY_CAP_BATCH. `call` is sized for `count` item results (set_item_result).
+    ferry_status write_batch(const ferry_delivery* const* deliveries, size_t count, call_context& call);
     ferry_status webhook(const ferry_webhook& request, call_context& call);
     ferry_status poll(std::string_view cursor, call_context& call);
 

@@ -157,7 +157,7 @@ void call_context::set_cursor(std::string_view cursor) { cursor_.emplace(cursor)
 void call_context::set_item_result(size_t index, ferry_status status, std::string_view text,
                                    std::string_view target) {
     if (index >= items_.size()) return;  // out of range: ignored, the batch status applies
-    items_[index] = item_result{status, std::string(text), std::string(target)};
+    items_[index] = item_result{status, std::string(text), std::string(target), true};
 }
 
 std::string scope_context::label() const {

@@ -59,6 +59,7 @@ struct item_result {
     ferry_status status = FERRY_OK;
     std::string text;
     std::string target_id;
+    bool set = false;  // the plugin reported this item (set_item_result)
 };
 
 // What a plugin hands back through one ferry_call. Reused across calls to keep the record path free

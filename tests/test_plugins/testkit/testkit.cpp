@@ -29,6 +29,15 @@ json::object parse_object(std::string_view text) {
     return v.is_object() ? v.as_object() : json::object();
 }
 
+// Appends `text` to the file and fsyncs it: the target has durably accepted it once this returns true.
+bool append_durably(const std::string& path, const std::string& text) {
+    int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT, 0644);
+    if (fd < 0) return false;
+    bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;
+    ::close(fd);
+    return ok;
+}
+
 // Emits each record unchanged.
 struct echo : sdk::transform {
     static constexpr const char* name = "echo";
@@ -36,6 +45,25 @@ struct echo : sdk::transform {
     static constexpr const char* streams[] = {"*"};
     explicit echo(const sdk::create_args&) {}
     void process(const sdk::record& in, sdk::call& out) { out.emit(in); }
+};
+
+// A filter: drops the records whose key is listed, emits the others unchanged.
+struct drop : sdk::transform {
+    static constexpr const char* name = "drop";
+    static constexpr const char* description = "Drops the records whose key is listed";
+    static constexpr const char* streams[] = {"*"};
+    static constexpr const char* config_schema = R"({
+        "type": "object",
+        "properties": {"keys": {"type": "array", "items": {"type": "string"}, "description": "record keys to filter out"}},
+        "required": ["keys"],
+        "additionalProperties": false
+    })";
+    explicit drop(const sdk::create_args& args)
+        : keys(json::value_to<std::vector<std::string>>(parse_object(args.config).at("keys"))) {}
+    void process(const sdk::record& in, sdk::call& out) {
+        if (std::find(keys.begin(), keys.end(), in.key) == keys.end()) out.emit(in);
+    }
+    std::vector<std::string> keys;
 };
 
 // Emits `copies` records per input, keyed "<key>#<n>".
@@ -176,12 +204,7 @@ struct file_sink : sdk::sink {
         std::string target = "T-" + std::to_string(targets.size() + 1);
         json::object line{{"key", d.rec.key}, {"version", d.rec.version}, {"idempotency_key", d.idempotency_key},
                           {"target", target}, {"payload", d.rec.payload}};
-        std::string text = json::serialize(line) + "\n";
-        int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT, 0644);
-        if (fd < 0) throw sdk::retry_error("cannot open " + path);
-        bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;
-        ::close(fd);
-        if (!ok) throw sdk::retry_error("cannot write " + path);
+        if (!append_durably(path, json::serialize(line) + "\n")) throw sdk::retry_error("cannot write " + path);
         targets[std::string(d.idempotency_key)] = target;
         lock.unlock();
         // The target has the document; a crash from here until ferry commits is what lookup covers.
@@ -233,6 +256,99 @@ struct file_sink : sdk::sink {
     std::mutex mutex;
     std::map<std::string, int> failures;
     std::map<std::string, std::string> targets;  // idempotency key to target id
+};
+
+// A batch sink: appends each delivery as a JSON line like `file`, one fsync per call, and appends the
+// size of every write_batch call to "<path>.batches". Reports each item with set_item_result:
+// `reject_keys` are rejected, `unreported_keys` get no result. `fail_status` fails the whole call
+// (the first `fail_times` calls; absent: every call) before anything is written.
+struct batch_file_sink : sdk::sink {
+    static constexpr const char* name = "batch_file";
+    static constexpr const char* description = "Appends deliveries to a file in batches; fails on demand";
+    static constexpr const char* streams[] = {"order"};
+    static constexpr uint32_t capabilities = FERRY_CAP_BATCH;
+    static constexpr const char* config_schema = R"({
+        "type": "object",
+        "properties": {
+            "path": {"type": "string", "minLength": 1},
+            "reject_keys": {"type": "array", "items": {"type": "string"}, "description": "record keys rejected per item"},
+            "unreported_keys": {"type": "array", "items": {"type": "string"}, "description": "record keys left without a result"},
+            "fail_status": {"enum": ["retry", "throttled", "reject", "fatal"], "description": "status of a whole-call failure"},
+            "fail_times": {"type": "integer", "minimum": 1, "description": "calls that fail before they succeed; absent: always"},
+            "delay_ms": {"type": "integer", "minimum": 0}
+        },
+        "required": ["path"],
+        "additionalProperties": false
+    })";
+
+    explicit batch_file_sink(const sdk::create_args& args) {
+        json::object config = parse_object(args.config);
+        path = json::value_to<std::string>(config.at("path"));
+        if (auto* v = config.if_contains("reject_keys")) reject_keys = json::value_to<std::vector<std::string>>(*v);
+        if (auto* v = config.if_contains("unreported_keys")) unreported_keys = json::value_to<std::vector<std::string>>(*v);
+        if (auto* v = config.if_contains("fail_status")) fail_status = json::value_to<std::string>(*v);
+        if (auto* v = config.if_contains("fail_times")) fail_times = v->to_number<int>();
+        if (auto* v = config.if_contains("delay_ms")) delay_ms = v->to_number<uint64_t>();
+    }
+
+    void write(const sdk::delivery& d, sdk::call& out) {
+        std::lock_guard lock(mutex);
+        std::string text;
+        std::string target = line_for(d, text);
+        if (!append_durably(path, text)) throw sdk::retry_error("cannot write " + path);
+        out.set_target_id(target);
+    }
+
+    void write_batch(const std::vector<sdk::delivery>& batch, sdk::call& out) {
+        std::lock_guard lock(mutex);
+        if (!append_durably(path + ".batches", std::to_string(batch.size()) + "\n")) throw sdk::retry_error("cannot write " + path);
+        if (!fail_status.empty() && (fail_times == 0 || failed_calls < fail_times)) {
+            ++failed_calls;
+            std::string message = "configured failure of a batch of " + std::to_string(batch.size());
+            if (fail_status == "retry") throw sdk::retry_error(message, delay_ms);
+            if (fail_status == "throttled") throw sdk::throttled_error(message, delay_ms);
+            if (fail_status == "reject") throw sdk::reject_error(message);
+            throw sdk::fatal_error(message);
+        }
+        std::string text;
+        std::vector<std::string> targets(batch.size());
+        for (size_t i = 0; i < batch.size(); ++i) {
+            if (listed(unreported_keys, batch[i].rec.key) || listed(reject_keys, batch[i].rec.key)) continue;
+            targets[i] = line_for(batch[i], text);
+        }
+        if (!append_durably(path, text)) throw sdk::retry_error("cannot write " + path);
+        for (size_t i = 0; i < batch.size(); ++i) {
+            std::string_view key = batch[i].rec.key;
+            if (listed(unreported_keys, key)) continue;
+            if (listed(reject_keys, key)) {
+                out.set_item_result(i, FERRY_REJECT, "configured rejection of " + std::string(key));
+            } else {
+                out.set_item_result(i, FERRY_OK, {}, targets[i]);
+            }
+        }
+    }
+
+    static bool listed(const std::vector<std::string>& keys, std::string_view key) {
+        return std::find(keys.begin(), keys.end(), key) != keys.end();
+    }
+    // Adds the delivery's line to `text`; returns its target id.
+    std::string line_for(const sdk::delivery& d, std::string& text) {
+        std::string target = "B-" + std::to_string(++written);
+        json::object line{{"key", d.rec.key}, {"version", d.rec.version}, {"idempotency_key", d.idempotency_key},
+                          {"target", target}, {"payload", d.rec.payload}};
+        text += json::serialize(line) + "\n";
+        return target;
+    }
+
+    std::string path;
+    std::vector<std::string> reject_keys;
+    std::vector<std::string> unreported_keys;
+    std::string fail_status;
+    int fail_times = 0;
+    uint64_t delay_ms = 0;
+    std::mutex mutex;
+    int failed_calls = 0;
+    size_t written = 0;
 };
 
 // Delivers each record to the connection's endpoint with the host's HTTP service: POST
@@ -397,7 +513,7 @@ struct testkit_plugin {
         "required": ["endpoint", "token"],
         "additionalProperties": false
     })";
-    using components = sdk::components<echo, split, fail, memory_sink, file_sink, http_sink, ticker>;
+    using components = sdk::components<echo, drop, split, fail, memory_sink, file_sink, batch_file_sink, http_sink, ticker>;
 };
 
 }  // namespace

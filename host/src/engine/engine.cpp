@@ -127,9 +127,35 @@ std::string engine_services::redact(const std::string& connection, std::string t
     return text;
 }
 
+namespace {
+
+// The cost of this thread's last answered request, still counted in flight until the plugin reports
+// the budget that answer carried (it does so right after, on the same thread). Releasing it at the
+// answer would let a budget reported meanwhile from an older answer, which does not reflect this
+// request yet, count its cost as available again.
+struct awaiting_report {
+    const void* services = nullptr;
+    std::string connection;
+    double cost = 0;
+};
+thread_local awaiting_report awaiting;
+
+}  // namespace
+
+void engine_services::release_awaiting_report() {
+    if (awaiting.services != this || awaiting.cost == 0) return;
+    budgets_[awaiting.connection].in_flight_cost -= awaiting.cost;
+    awaiting.cost = 0;
+}
+
 ferry_status engine_services::http_send(scope_context& scope, const ferry_http_request& request,
                                         const ferry_http_response** response) {
     const std::string& connection = scope.connection;
+    {
+        // A plugin that did not report after its last costed request: stop counting it.
+        std::lock_guard lock(rate_mutex_);
+        release_awaiting_report();
+    }
     // The rate governor: wait until the connection's budget covers the request's cost. The cost is
     // spent at once, so that concurrent callers queue behind each other, and counted in flight
     // until the answer comes, so that a budget reported meanwhile is not counted twice.
@@ -164,7 +190,11 @@ ferry_status engine_services::http_send(scope_context& scope, const ferry_http_r
     http_result result = client_->send(connection, call);
     if (request.cost > 0) {
         std::lock_guard lock(rate_mutex_);
-        budgets_[connection].in_flight_cost -= request.cost;
+        if (result.status == 0) {
+            budgets_[connection].in_flight_cost -= request.cost;  // no answer, so no budget to report
+        } else {
+            awaiting = awaiting_report{this, connection, request.cost};
+        }
     }
 
     metric_labels labels{{"connection", connection}};
@@ -212,6 +242,7 @@ void engine_services::http_release(scope_context&, const ferry_http_response* re
 
 void engine_services::rate_report(scope_context& scope, double available, double capacity, double restore) {
     std::lock_guard lock(rate_mutex_);
+    if (awaiting.services == this && awaiting.connection == scope.connection) release_awaiting_report();
     rate_budget& b = budgets_[scope.connection];
     b.available = available - b.in_flight_cost;
     b.capacity = capacity;

@@ -83,6 +83,9 @@ public:
 
 private:
     struct rate_budget;
+    // Stops counting this thread's last answered request in flight; under rate_mutex_.
+    void release_awaiting_report();
+
     store* store_ = nullptr;
     metrics_registry& metrics_;
     size_t api_log_keep_;

@@ -68,7 +68,7 @@ TEST_F(store_test, a_delivery_fills_the_id_map_and_journals_follow_ups) {
     append_item follow{"writeback", record("a", 7), record_origin::follow_up};
     s->mark_done(id, {{"p/a/7/0", "SO-1001"}}, {follow});
     EXPECT_EQ(s->target_for("p/a/7/0"), "SO-1001");
-    EXPECT_EQ(s->delivered_version("p", "a"), 7);
+    EXPECT_EQ(s->history_of("p", "a", 8).delivered_version, 7);
     auto entry = s->entry(id);
     ASSERT_TRUE(entry);
     EXPECT_EQ(entry->state, record_state::done);
@@ -84,7 +84,7 @@ TEST_F(store_test, delivered_versions_only_grow) {
     auto ids = s->append({{"p", record("a", 9)}, {"p", record("a", 3)}});
     s->mark_done(ids[0], {}, {});
     s->mark_done(ids[1], {}, {});
-    EXPECT_EQ(s->delivered_version("p", "a"), 9);
+    EXPECT_EQ(s->history_of("p", "a", 10).delivered_version, 9);
 }
 
 TEST_F(store_test, retries_stay_pending_with_their_schedule) {
@@ -104,9 +104,10 @@ TEST_F(store_test, dead_letters_can_be_edited_retried_and_discarded) {
     s->mark_retry(ids[0], 1, 0, "timeout", "attempt 1: retry: timeout");
     s->mark_dead(ids[0], 3, "unknown SKU X-1", "syspro.order", "attempt 2: reject: unknown SKU X-1");
     s->mark_dead(ids[1], 1, "bad", "syspro.order", "1: reject: bad");
-    EXPECT_TRUE(s->dead_lettered_version("p", "b", 1));
-    EXPECT_FALSE(s->dead_lettered_version("p", "b", 2));
-    EXPECT_FALSE(s->dead_lettered_version("q", "b", 1));
+    EXPECT_TRUE(s->history_of("p", "b", 1).version_dead_lettered);
+    EXPECT_FALSE(s->history_of("p", "b", 2).version_dead_lettered);
+    EXPECT_FALSE(s->history_of("q", "b", 1).version_dead_lettered);
+    EXPECT_FALSE(s->history_of("p", "b", 1).delivered_version) << "never delivered";
     auto letters = s->dead_letters("p", 10);
     ASSERT_EQ(letters.size(), 2u);
     EXPECT_EQ(letters[0].entry.id, ids[1]) << "newest first";

@@ -867,7 +867,8 @@ std::optional<engine::outcome> engine::prepare(pipeline_runtime& p, const journa
                                                std::vector<owned_record>& outputs) {
     const std::string& pipeline = p.spec->name;
     if (entry.origin != record_origin::replay) {
-        std::optional<int64_t> delivered = store_.delivered_version(pipeline, entry.record.key);
+        store::key_history history = store_.history_of(pipeline, entry.record.key, entry.record.version);
+        const std::optional<int64_t>& delivered = history.delivered_version;
         if (delivered && *delivered >= entry.record.version) {
             std::string why = "version " + std::to_string(entry.record.version) + " is not newer than the delivered version " +
                               std::to_string(*delivered);
@@ -877,8 +878,7 @@ std::optional<engine::outcome> engine::prepare(pipeline_runtime& p, const journa
         }
         // The same version arriving again (a poll sweep, a resent webhook) would only fail again:
         // it waits in the dead-letter queue, where `ferry dlq retry` sends it once fixed.
-        if (entry.attempts == 0 && entry.origin != record_origin::dead_letter_retry &&
-            store_.dead_lettered_version(pipeline, entry.record.key, entry.record.version)) {
+        if (entry.attempts == 0 && entry.origin != record_origin::dead_letter_retry && history.version_dead_lettered) {
             std::string why = "version " + std::to_string(entry.record.version) + " of this key was dead-lettered";
             store_.mark_skipped(entry.id, why);
             metrics_.add("ferry_records_skipped_total", p.labels);

@@ -396,19 +396,17 @@ public:
         return column_text(s, 0);
     }
 
-    std::optional<int64_t> delivered_version(const std::string& pipeline, const std::string& key) override {
+    key_history history_of(const std::string& pipeline, const std::string& key, int64_t version) override {
         reader_lease reader_(*this);
-        auto s = reader_->prepare("SELECT version FROM key_versions WHERE pipeline = ? AND key = ?");
-        bind_all(s, pipeline, key);
-        if (!reader_->step(s)) return std::nullopt;
-        return sqlite3_column_int64(s, 0);
-    }
-
-    bool dead_lettered_version(const std::string& pipeline, const std::string& key, int64_t version) override {
-        reader_lease reader_(*this);
-        auto s = reader_->prepare("SELECT 1 FROM dead_versions WHERE pipeline = ? AND key = ? AND version = ?");
+        auto s = reader_->prepare(
+            "SELECT (SELECT version FROM key_versions WHERE pipeline = ?1 AND key = ?2),"
+            " EXISTS (SELECT 1 FROM dead_versions WHERE pipeline = ?1 AND key = ?2 AND version = ?3)");
         bind_all(s, pipeline, key, version);
-        return reader_->step(s);
+        key_history history;
+        if (!reader_->step(s)) return history;
+        if (sqlite3_column_type(s, 0) != SQLITE_NULL) history.delivered_version = sqlite3_column_int64(s, 0);
+        history.version_dead_lettered = sqlite3_column_int64(s, 1) != 0;
+        return history;
     }
 
     std::optional<std::string> state_get(const std::string& connection, const std::string& key) override {

@@ -137,9 +137,12 @@ public:
     // ID map: the target document written for an idempotency key.
     virtual std::optional<std::string> target_for(const std::string& idempotency_key) = 0;
     // The highest version of a key delivered by a pipeline.
-    virtual std::optional<int64_t> delivered_version(const std::string& pipeline, const std::string& key) = 0;
-    // Whether this version of a key has been dead-lettered by the pipeline (even if since discarded).
-    virtual bool dead_lettered_version(const std::string& pipeline, const std::string& key, int64_t version) = 0;
+    // What a pipeline has done with a key, asked before each first delivery (one read).
+    struct key_history {
+        std::optional<int64_t> delivered_version;  // the highest version delivered
+        bool version_dead_lettered = false;        // this version went to the dead-letter queue (even if since discarded)
+    };
+    virtual key_history history_of(const std::string& pipeline, const std::string& key, int64_t version) = 0;
 
     // Per-connection state and cursors.
     virtual std::optional<std::string> state_get(const std::string& connection, const std::string& key) = 0;

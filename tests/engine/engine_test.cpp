@@ -253,6 +253,38 @@ TEST_F(engine_test, follow_ups_feed_the_following_pipeline) {
     EXPECT_EQ(metric("ferry_records_out_total", "writeback"), 1);
 }
 
+TEST_F(engine_test, a_write_found_by_lookup_after_a_crash_still_sends_its_follow_up) {
+    std::string follower = R"(,
+            "writeback": {
+              "source": {"follows": "orders", "stream": "order_result"},
+              "sink": {"connection": "svc", "stream": "order_result", "component": "file",
+                       "config": {"path": ")" + (dir.path() / "writeback.jsonl").string() + R"("}}
+            })";
+    load(manifest_text(R"(, "follow_up": true)", "", follower));
+    eng->start(false);
+    send(7);
+    ASSERT_TRUE(settle());
+    eng->stop();
+    // As if ferry died after the sink accepted the write and before the commit that journals the
+    // follow-up: the delivery and its follow-up are gone from the store, the write is not.
+    sqlite3* raw = nullptr;
+    ASSERT_EQ(sqlite3_open((dir.path() / "ferry.db").c_str(), &raw), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(raw,
+                           "DELETE FROM journal WHERE pipeline = 'writeback'; UPDATE journal SET state = 0;"
+                           " DELETE FROM id_map; DELETE FROM key_versions;",
+                           nullptr, nullptr, nullptr),
+              SQLITE_OK);
+    sqlite3_close(raw);
+    std::filesystem::remove(dir.path() / "writeback.jsonl");
+    restart();
+    ASSERT_TRUE(settle());
+    EXPECT_EQ(written().size(), 1u) << "found by lookup, not written again";
+    std::ifstream in(dir.path() / "writeback.jsonl");
+    std::string line;
+    ASSERT_TRUE(std::getline(in, line)) << "the follow-up came from the lookup";
+    EXPECT_EQ(json::parse(json::parse(line).at("payload").as_string()).at("target"), "T-1");
+}
+
 TEST_F(engine_test, a_poll_journals_records_with_its_cursor) {
     load(manifest_text());
     eng->start(false);

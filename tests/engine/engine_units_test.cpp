@@ -127,6 +127,32 @@ TEST(key_queue, takes_equally_due_keys_in_arrival_order) {
     EXPECT_EQ(q.take(0)->record.key, "aa");
 }
 
+TEST(key_queue, a_backlog_drains_in_arrival_order_whatever_the_retry_schedules) {
+    // After an outage: the first records failed and were given backoffs of their own; later ones
+    // arrived meanwhile and were never tried. Once all are due, the oldest goes first.
+    key_queue q;
+    q.add(entry(1, "a", 1));
+    q.add(entry(2, "b", 1));
+    q.finish("a", q.take(0)->id, false, 1, 900, "down");
+    q.finish("b", q.take(0)->id, false, 1, 400, "down");
+    q.add(entry(3, "c", 1));
+    q.add(entry(4, "d", 1));
+    EXPECT_EQ(q.take(1000)->record.key, "a");
+    EXPECT_EQ(q.take(1000)->record.key, "b");
+    EXPECT_EQ(q.take(1000)->record.key, "c");
+    EXPECT_EQ(q.take(1000)->record.key, "d");
+}
+
+TEST(key_queue, a_record_not_yet_due_waits_while_due_ones_go) {
+    key_queue q;
+    q.add(entry(1, "a", 1));
+    q.finish("a", q.take(0)->id, false, 1, 900, "busy");
+    q.add(entry(2, "b", 1));
+    EXPECT_EQ(q.take(500)->record.key, "b");
+    EXPECT_FALSE(q.take(500));
+    EXPECT_EQ(q.next_due_ms(), 900);
+}
+
 TEST(key_queue, reports_its_oldest_record_and_empties) {
     key_queue q;
     EXPECT_EQ(q.oldest_received_ms(), 0);

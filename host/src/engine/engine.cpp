@@ -54,6 +54,7 @@ struct engine::outcome {
     bool sink_transient_failure = false;  // feeds the circuit breaker
     bool sink_succeeded = false;
     std::vector<std::pair<pipeline_runtime*, journal_entry>> follow_ups;
+    bool target_answered = false;  // the sink failed, but the target answered all its calls: it is up
 };
 
 // --------------------------------------------------------------------------------------------
@@ -129,6 +130,16 @@ std::string engine_services::redact(const std::string& connection, std::string t
 
 namespace {
 
+// The HTTP calls a sink made through the host during its current call, on this thread. A sink that
+// asks for a retry although the target answered every call (an order waiting for another record,
+// say) says nothing about the target's health, so that retry does not count against the circuit
+// breaker; one whose calls went unanswered (transport errors, 5xx), or that made none, does.
+struct sink_http_tally {
+    uint32_t calls = 0;
+    uint32_t unanswered = 0;
+};
+thread_local sink_http_tally sink_http;
+
 // The cost of this thread's last answered request, still counted in flight until the plugin reports
 // the budget that answer carried (it does so right after, on the same thread). Releasing it at the
 // answer would let a budget reported meanwhile from an older answer, which does not reflect this
@@ -188,6 +199,8 @@ ferry_status engine_services::http_send(scope_context& scope, const ferry_http_r
     call.body = std::string(view(request.body));
     if (request.timeout_ms) call.timeout_ms = static_cast<long>(request.timeout_ms);
     http_result result = client_->send(connection, call);
+    ++sink_http.calls;
+    if (result.status == 0 || result.status >= 500) ++sink_http.unanswered;
     if (request.cost > 0) {
         std::lock_guard lock(rate_mutex_);
         if (result.status == 0) {
@@ -778,7 +791,7 @@ void engine::record_outcome(pipeline_runtime& p, const journal_entry& entry, con
         --c->in_flight;
         if (o.sink_transient_failure) {
             c->breaker.on_failure(now_ms());
-        } else if (o.sink_succeeded) {
+        } else if (o.sink_succeeded || o.target_answered) {
             c->breaker.on_success();
         } else {
             c->breaker.on_neutral();
@@ -819,6 +832,7 @@ engine::outcome engine::fail(pipeline_runtime& p, const journal_entry& entry, fe
     int64_t now = now_ms();
     std::string line = status_line(attempt, status_name(status), step, o.error);
     const retry_policy& retry = p.spec->retry;
+    o.target_answered = at_sink && sink_http.calls > 0 && sink_http.unanswered == 0;
 
     if (status == FERRY_FATAL) {
         o.what = outcome::kind::fatal;
@@ -835,7 +849,7 @@ engine::outcome engine::fail(pipeline_runtime& p, const journal_entry& entry, fe
         return o;
     }
     if (status == FERRY_RETRY) {
-        o.sink_transient_failure = at_sink;
+        o.sink_transient_failure = at_sink && (sink_http.calls == 0 || sink_http.unanswered > 0);
         bool out_of_attempts = attempt >= retry.max_attempts;
         bool too_old = now - entry.received_ms >= retry.max_age.count();
         if (!out_of_attempts && !too_old) {
@@ -959,14 +973,18 @@ engine::outcome engine::write_each(pipeline_runtime& p, const journal_entry& ent
         sink_called = true;
         auto started = std::chrono::steady_clock::now();
         if (maybe_written && p.sink->component().has(FERRY_CAP_LOOKUP)) {
+            sink_http = {};
             ferry_status status = p.sink->lookup(delivery, call);
             if (status != FERRY_OK) return fail(p, entry, status, sink_name + " (lookup)", call.error(), call.delay_ms(), true);
             if (call.target_id()) {
                 targets.emplace_back(idempotency_key, *call.target_id());
                 if (outputs.size() > 1) store_.remember_target(entry.id, idempotency_key, *call.target_id());
+                // The write happened before a crash took its follow-ups with it: the lookup gives them again.
+                collect_follow_ups(p, call, follow_ups, follow_up_pipelines);
                 continue;
             }
         }
+        sink_http = {};
         ferry_status status = p.sink->write(delivery, call);
         metrics_.observe("ferry_sink_call_seconds", p.labels,
                          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
@@ -1040,6 +1058,7 @@ std::vector<engine::outcome> engine::deliver_batch(pipeline_runtime& p, const st
     }
     call_context& call = w.sink_call;
     auto started = std::chrono::steady_clock::now();
+    sink_http = {};
     ferry_status call_status = p.sink->write_batch(pointers.data(), pointers.size(), call);
     metrics_.observe("ferry_sink_call_seconds", p.labels,
                      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());

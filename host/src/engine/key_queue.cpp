@@ -3,15 +3,31 @@
 namespace ferry::host {
 
 void key_queue::refresh_ready(const std::string& key, per_key& k) {
-    if (k.ready_slot) {
-        ready_.erase(*k.ready_slot);
-        k.ready_slot.reset();
+    if (k.waiting_slot) {
+        waiting_.erase(*k.waiting_slot);
+        k.waiting_slot.reset();
+    }
+    if (k.due_slot) {
+        due_.erase(*k.due_slot);
+        k.due_slot.reset();
     }
     if (k.in_flight_id || k.records.empty()) return;
     const journal_entry& head = k.records.begin()->second;
     std::pair<int64_t, int64_t> slot{head.next_attempt_ms, head.id};
-    ready_.emplace(slot, key);
-    k.ready_slot = slot;
+    waiting_.emplace(slot, key);
+    k.waiting_slot = slot;
+}
+
+void key_queue::promote(int64_t now_ms) {
+    while (!waiting_.empty() && waiting_.begin()->first.first <= now_ms) {
+        auto first = waiting_.begin();
+        per_key& k = keys_.at(first->second);
+        k.waiting_slot.reset();
+        k.due_slot = first->first.second;
+        k.due_ms = first->first.first;
+        due_.emplace(first->first.second, first->second);
+        waiting_.erase(first);
+    }
 }
 
 void key_queue::add(journal_entry entry) {
@@ -23,11 +39,12 @@ void key_queue::add(journal_entry entry) {
 }
 
 std::optional<journal_entry> key_queue::take(int64_t now_ms) {
-    if (ready_.empty() || ready_.begin()->first.first > now_ms) return std::nullopt;
-    std::string key = ready_.begin()->second;
+    promote(now_ms);
+    if (due_.empty()) return std::nullopt;
+    std::string key = due_.begin()->second;
     per_key& k = keys_.at(key);
-    ready_.erase(ready_.begin());
-    k.ready_slot.reset();
+    due_.erase(due_.begin());
+    k.due_slot.reset();
     journal_entry& head = k.records.begin()->second;
     k.in_flight_id = head.id;
     ++in_flight_;
@@ -57,7 +74,8 @@ void key_queue::finish(const std::string& key, int64_t id, bool done, uint32_t a
         break;
     }
     if (k.records.empty() && !k.in_flight_id) {
-        if (k.ready_slot) ready_.erase(*k.ready_slot);
+        if (k.waiting_slot) waiting_.erase(*k.waiting_slot);
+        if (k.due_slot) due_.erase(*k.due_slot);
         keys_.erase(found);
         return;
     }
@@ -65,8 +83,9 @@ void key_queue::finish(const std::string& key, int64_t id, bool done, uint32_t a
 }
 
 std::optional<int64_t> key_queue::next_due_ms() const {
-    if (ready_.empty()) return std::nullopt;
-    return ready_.begin()->first.first;
+    if (!due_.empty()) return keys_.at(due_.begin()->second).due_ms;
+    if (waiting_.empty()) return std::nullopt;
+    return waiting_.begin()->first.first;
 }
 
 int64_t key_queue::oldest_received_ms() const {

@@ -120,8 +120,8 @@ void call_context::reset(call_kind kind, const ferry_record* input, size_t batch
 }
 
 ferry_status call_context::emit(const ferry_record* record) {
-    if (kind_ == call_kind::init || kind_ == call_kind::create || kind_ == call_kind::check || kind_ == call_kind::lookup) {
-        error_ = "emit is not allowed during init, create or lookup";
+    if (kind_ == call_kind::init || kind_ == call_kind::create || kind_ == call_kind::check) {
+        error_ = "emit is not allowed during init, create or check_config";
         return FERRY_REJECT;
     }
     if (!record || record->struct_size < record_size_v1_0) {

@@ -252,6 +252,8 @@ void order_sink::lookup(const sdk::delivery& d, sdk::call& out) {
     bool wants_cancel = string_in(order, "status") == "cancelled";
     if (wants_cancel && !is_cancelled_status(found->status)) return;  // the cancellation itself is still to do
     out.set_target_id(found->sales_order);
+    // The import happened before a crash lost its follow-up: send the number back again.
+    if (!wants_cancel) emit_follow_up(d.rec, order, found->sales_order, std::string(), "found", out);
 }
 
 void order_sink::write(const sdk::delivery& d, sdk::call& out) {

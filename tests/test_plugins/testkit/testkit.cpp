@@ -210,23 +210,30 @@ struct file_sink : sdk::sink {
         // The target has the document; a crash from here until ferry commits is what lookup covers.
         if (linger_ms) std::this_thread::sleep_for(std::chrono::milliseconds(linger_ms));
         out.set_target_id(target);
-        if (follow_up) {
-            std::string payload = json::serialize(json::object{{"target", target}, {"key", d.rec.key}});
-            sdk::record result;
-            result.stream = "order_result";
-            result.key = d.rec.key;
-            result.version = d.rec.version;
-            result.payload = payload;
-            out.emit(result);
-        }
+        if (follow_up) emit_result(d, target, out);
+    }
+
+    static void emit_result(const sdk::delivery& d, const std::string& target, sdk::call& out) {
+        std::string payload = json::serialize(json::object{{"target", target}, {"key", d.rec.key}});
+        sdk::record result;
+        result.stream = "order_result";
+        result.key = d.rec.key;
+        result.version = d.rec.version;
+        result.payload = payload;
+        out.emit(result);
     }
 
     void lookup(const sdk::delivery& d, sdk::call& out) {
-        std::lock_guard lock(mutex);
-        auto found = targets.find(std::string(d.idempotency_key));
-        if (found == targets.end()) return;
-        out.set_target_id(found->second);
-        std::ofstream(path + ".lookup-hits", std::ios::app) << d.idempotency_key << "\n";
+        std::string target;
+        {
+            std::lock_guard lock(mutex);
+            auto found = targets.find(std::string(d.idempotency_key));
+            if (found == targets.end()) return;
+            target = found->second;
+            std::ofstream(path + ".lookup-hits", std::ios::app) << d.idempotency_key << "\n";
+        }
+        out.set_target_id(target);
+        if (follow_up) emit_result(d, target, out);
     }
 
     void maybe_fail(const sdk::delivery& d) {

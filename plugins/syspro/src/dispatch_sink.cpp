@@ -75,15 +75,7 @@ void dispatch_sink::write(const sdk::delivery& d, sdk::call& out) {
 
     std::string sales_order = string_in(f, "erp_order");
     if (sales_order.empty()) {
-        table_query q;
-        q.table = "SorMaster";
-        q.columns = {"SalesOrder", "CustomerPoNumber"};
-        q.where = {{"CustomerPoNumber", "EQ", po}};
-        q.order_by = "SalesOrder";
-        q.return_rows = 5;
-        for (const row& r : find_rows(*pool_, ctx_, q)) {
-            if (r.at("CustomerPoNumber") == po) sales_order = r.at("SalesOrder");
-        }
+        if (std::optional<sales_order_ref> found = find_sales_order(*pool_, ctx_, po)) sales_order = found->sales_order;
     }
     if (sales_order.empty()) throw sdk::retry_error(label + ": the order is not in SYSPRO yet", 30000);
 

@@ -105,8 +105,6 @@ void set_pair(std::vector<std::pair<std::string, std::string>>& pairs, const std
     pairs.emplace_back(key, value);
 }
 
-bool is_cancelled_status(const std::string& status) { return status == "\\" || status == "*"; }
-
 enum class failure { unknown_stock, hold_or_credit, duplicate_po, other };
 
 failure classify(const std::vector<enet_message>& errors) {
@@ -226,28 +224,11 @@ order_sink::order_sink(const sdk::create_args& args)
     pool_.bind(ctx_);
 }
 
-std::optional<order_sink::existing_order> order_sink::find(const std::string& po_number) {
-    table_query q;
-    q.table = "SorMaster";
-    q.columns = {"SalesOrder", "OrderStatus", "CustomerPoNumber"};
-    q.where = {{"CustomerPoNumber", "EQ", po_number}};
-    q.order_by = "SalesOrder";
-    q.return_rows = 10;
-    std::optional<existing_order> found;
-    for (const row& r : find_rows(*pool_, ctx_, q)) {
-        if (r.at("CustomerPoNumber") != po_number || r.at("SalesOrder").empty()) continue;
-        existing_order o{r.at("SalesOrder"), r.at("OrderStatus")};
-        // Prefer a live order over one cancelled during entry.
-        if (!found || (is_cancelled_status(found->status) && !is_cancelled_status(o.status))) found = o;
-    }
-    return found;
-}
-
 void order_sink::lookup(const sdk::delivery& d, sdk::call& out) {
     json::value payload = json::parse(d.rec.payload);
     const json::object& order = payload.as_object();
     std::string po = string_in(order, "number");
-    std::optional<existing_order> found = find(po);
+    std::optional<sales_order_ref> found = find_sales_order(*pool_, ctx_, po);
     if (!found) return;
     bool wants_cancel = string_in(order, "status") == "cancelled";
     if (wants_cancel && !is_cancelled_status(found->status)) return;  // the cancellation itself is still to do
@@ -269,7 +250,7 @@ void order_sink::write(const sdk::delivery& d, sdk::call& out) {
                                 " characters; SYSPRO's CustomerPoNumber holds 30, and cutting it would lose the key");
     }
     // SORTOI is not idempotent: look first, always (an update of an imported order must not post again).
-    std::optional<existing_order> found = find(po);
+    std::optional<sales_order_ref> found = find_sales_order(*pool_, ctx_, po);
     if (string_in(order, "status") == "cancelled") {
         if (!found) {
             ctx_.info(label + ": cancelled before it reached SYSPRO; nothing to cancel");
@@ -287,7 +268,7 @@ void order_sink::write(const sdk::delivery& d, sdk::call& out) {
     import(order, d.rec, out);
 }
 
-void order_sink::cancel(const existing_order& found, const std::string& label) {
+void order_sink::cancel(const sales_order_ref& found, const std::string& label) {
     pugi::xml_document parameters;
     pugi::xml_node p = parameters.append_child("PostSalesOrderCancel").append_child("Parameters");
     add_text(p, "IgnoreWarnings", "W");
@@ -510,7 +491,7 @@ void order_sink::import(const json::object& order, const sdk::record& rec, sdk::
         switch (classify(errors)) {
         case failure::duplicate_po:
             // Posted before (by another process, or a person); find it and carry on.
-            if (std::optional<existing_order> again = find(po)) {
+            if (std::optional<sales_order_ref> again = find_sales_order(*pool_, ctx_, po)) {
                 out.set_target_id(again->sales_order);
                 emit_follow_up(rec, order, again->sales_order, customer, "found", out);
                 return;
@@ -539,7 +520,7 @@ void order_sink::import(const json::object& order, const sdk::record& rec, sdk::
     std::string sales_order = text_of(child(root, "Order", true), "SalesOrder");
     if (sales_order.empty()) {
         // SYSPRO 8.0.161 returns no <Order> block on a clean import: find the number by the PO.
-        std::optional<existing_order> created = find(po);
+        std::optional<sales_order_ref> created = find_sales_order(*pool_, ctx_, po);
         if (!created) {
             throw sdk::retry_error(label + ": SYSPRO reported the import (ItemsProcessed " +
                                    text_of(counters, "ItemsProcessed") + ") but COMFND does not find the order yet");

@@ -5,6 +5,7 @@
 
 #include "customers.hpp"
 #include "enet.hpp"
+#include "queries.hpp"
 
 #include <ferry/plugin.hpp>
 
@@ -49,13 +50,8 @@ public:
     void lookup(const sdk::delivery& d, sdk::call& out);
 
 private:
-    struct existing_order {
-        std::string sales_order;
-        std::string status;
-    };
-    std::optional<existing_order> find(const std::string& po_number);
     void import(const boost::json::object& order, const sdk::record& rec, sdk::call& out);
-    void cancel(const existing_order& found, const std::string& label);
+    void cancel(const sales_order_ref& found, const std::string& label);
     void emit_follow_up(const sdk::record& rec, const boost::json::object& order, const std::string& sales_order,
                         const std::string& customer, const char* status, sdk::call& out);
 

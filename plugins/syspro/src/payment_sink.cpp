@@ -64,20 +64,6 @@ payment_sink::payment_input payment_sink::read(const sdk::delivery& d) {
     return p;
 }
 
-std::string payment_sink::customer_of(const std::string& order_number) {
-    table_query q;
-    q.table = "SorMaster";
-    q.columns = {"SalesOrder", "Customer", "CustomerPoNumber"};
-    q.where = {{"CustomerPoNumber", "EQ", order_number}};
-    q.order_by = "SalesOrder";
-    q.return_rows = 5;
-    std::string customer;
-    for (const row& r : find_rows(*pool_, ctx_, q)) {
-        if (r.at("CustomerPoNumber") == order_number && !r.at("Customer").empty()) customer = r.at("Customer");
-    }
-    return customer;
-}
-
 std::optional<std::string> payment_sink::find_posted(const payment_input& p, const std::string& customer) {
     table_query q;
     q.table = payments_table_;
@@ -95,8 +81,9 @@ std::optional<std::string> payment_sink::find_posted(const payment_input& p, con
 
 void payment_sink::lookup(const sdk::delivery& d, sdk::call& out) {
     payment_input p = read(d);
-    std::string customer = customer_of(p.order_number);
-    if (customer.empty()) return;
+    std::optional<sales_order_ref> order = find_sales_order(*pool_, ctx_, p.order_number);
+    if (!order) return;
+    const std::string& customer = order->customer;
     if (auto posted = find_posted(p, customer)) out.set_target_id(*posted);
 }
 
@@ -108,9 +95,10 @@ void payment_sink::write(const sdk::delivery& d, sdk::call& out) {
         for (const auto& [name, m] : gateways_) known += (known.empty() ? "" : ", ") + name;
         throw sdk::reject_error(p.label + ": gateway '" + p.gateway + "' has no SYSPRO bank in the config (known: " + known + ")");
     }
-    std::string customer = customer_of(p.order_number);
+    std::optional<sales_order_ref> order = find_sales_order(*pool_, ctx_, p.order_number);
     // The order pipeline has not imported the order yet; it will.
-    if (customer.empty()) throw sdk::retry_error(p.label + ": the order is not in SYSPRO yet", 30000);
+    if (!order) throw sdk::retry_error(p.label + ": the order is not in SYSPRO yet", 30000);
+    const std::string& customer = order->customer;
     if (auto posted = find_posted(p, customer)) {
         out.set_target_id(*posted);
         return;

@@ -51,7 +51,6 @@ public:
 private:
     struct payment_input;
     payment_input read(const sdk::delivery& d);
-    std::string customer_of(const std::string& order_number);
     std::optional<std::string> find_posted(const payment_input& p, const std::string& customer);
 
     sdk::context ctx_;

@@ -99,6 +99,25 @@ std::vector<row> find_rows(session_pool& pool, const sdk::context& ctx, const ta
     return rows;
 }
 
+bool is_cancelled_status(const std::string& status) { return status == "\\" || status == "*"; }
+
+std::optional<sales_order_ref> find_sales_order(session_pool& pool, const sdk::context& ctx, const std::string& po_number) {
+    table_query q;
+    q.table = "SorMaster";
+    q.columns = {"SalesOrder", "Customer", "OrderStatus", "CustomerPoNumber"};
+    q.where = {{"CustomerPoNumber", "EQ", po_number}};
+    q.order_by = "SalesOrder";
+    q.return_rows = 10;
+    std::optional<sales_order_ref> found;
+    for (const row& r : find_rows(pool, ctx, q)) {
+        // COMFND compares as the database collates; the key must match exactly.
+        if (r.at("CustomerPoNumber") != po_number || r.at("SalesOrder").empty()) continue;
+        sales_order_ref o{r.at("SalesOrder"), r.at("Customer"), r.at("OrderStatus")};
+        if (!found || (is_cancelled_status(found->status) && !is_cancelled_status(o.status))) found = o;
+    }
+    return found;
+}
+
 void query(session_pool& pool, const sdk::context& ctx, const std::string& business_object, const std::string& document,
            pugi::xml_document& answer) {
     std::string body = pool.call(ctx, "Query/Query", {{"BusinessObject", business_object}, {"XmlIn", document}});

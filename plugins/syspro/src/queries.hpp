@@ -8,6 +8,7 @@
 #include <pugixml.hpp>
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -31,6 +32,17 @@ struct table_query {
 
 // COMFND: the rows of a table that match, with the asked columns (trimmed text).
 std::vector<row> find_rows(session_pool& pool, const sdk::context& ctx, const table_query& query);
+
+// The sales order a shop order became: SorMaster by CustomerPoNumber (the shop's order name),
+// a live one rather than one cancelled during entry; nothing when SYSPRO has none.
+struct sales_order_ref {
+    std::string sales_order;
+    std::string customer;
+    std::string status;  // OrderStatus
+};
+std::optional<sales_order_ref> find_sales_order(session_pool& pool, const sdk::context& ctx, const std::string& po_number);
+// OrderStatus backslash (cancelled) or "*" (cancelled during entry).
+bool is_cancelled_status(const std::string& status);
 
 // Posts a document to Transaction/Post or Setup/Add|Update; returns the parsed answer.
 void post(session_pool& pool, const sdk::context& ctx, const std::string& operation, const std::string& business_object,

@@ -60,6 +60,16 @@ protected:
         return eng->accept_webhook("svc", request);
     }
 
+    // A pipeline that takes the "orders" sink's follow-ups and writes them to writeback.jsonl.
+    std::string writeback_pipeline() const {
+        return R"(,
+            "writeback": {
+              "source": {"follows": "orders", "stream": "order_result"},
+              "sink": {"connection": "svc", "stream": "order_result", "component": "file",
+                       "config": {"path": ")" + (dir.path() / "writeback.jsonl").string() + R"("}}
+            })";
+    }
+
     double metric(const std::string& name, const std::string& pipeline = "orders") {
         return metrics.value(name, {{"pipeline", pipeline}});
     }
@@ -234,13 +244,7 @@ TEST_F(engine_test, a_fatal_error_stops_the_pipeline_and_keeps_the_record) {
 }
 
 TEST_F(engine_test, follow_ups_feed_the_following_pipeline) {
-    std::string follower = R"(,
-            "writeback": {
-              "source": {"follows": "orders", "stream": "order_result"},
-              "sink": {"connection": "svc", "stream": "order_result", "component": "file",
-                       "config": {"path": ")" + (dir.path() / "writeback.jsonl").string() + R"("}}
-            })";
-    load(manifest_text(R"(, "follow_up": true)", "", follower));
+    load(manifest_text(R"(, "follow_up": true)", "", writeback_pipeline()));
     eng->start(false);
     send(7);
     ASSERT_TRUE(settle());
@@ -254,13 +258,7 @@ TEST_F(engine_test, follow_ups_feed_the_following_pipeline) {
 }
 
 TEST_F(engine_test, a_write_found_by_lookup_after_a_crash_still_sends_its_follow_up) {
-    std::string follower = R"(,
-            "writeback": {
-              "source": {"follows": "orders", "stream": "order_result"},
-              "sink": {"connection": "svc", "stream": "order_result", "component": "file",
-                       "config": {"path": ")" + (dir.path() / "writeback.jsonl").string() + R"("}}
-            })";
-    load(manifest_text(R"(, "follow_up": true)", "", follower));
+    load(manifest_text(R"(, "follow_up": true)", "", writeback_pipeline()));
     eng->start(false);
     send(7);
     ASSERT_TRUE(settle());

@@ -432,16 +432,16 @@ TEST(shopify_api, rest_call_limit_header_and_429_with_retry_after) {
     for (int n = 1; n <= 3; ++n) {
         http_result r = http("GET", s.base + "/admin/api/2025-10/locations.json", "", token);
         EXPECT_EQ(r.status, 200);
-        EXPECT_EQ(r.headers["x-shopify-shop-api-call-limit"], std::to_string(n) + "/3");
+        EXPECT_EQ(r.header("x-shopify-shop-api-call-limit"), std::to_string(n) + "/3");
     }
     http_result limited = http("GET", s.base + "/admin/api/2025-10/orders.json", "", token);
     EXPECT_EQ(limited.status, 429);
-    EXPECT_EQ(limited.headers["retry-after"], "1.0");
+    EXPECT_EQ(limited.header("retry-after"), "1.0");
     EXPECT_EQ(limited.body, R"({"errors":"Exceeded 2 calls per second for api client. Reduce request rates to resume uninterrupted service."})");
     s.control("POST", "clock", json::object{{"advance_ms", 1000}});  // leaks two requests
     http_result again = http("GET", s.base + "/admin/api/2025-10/orders.json?status=any", "", token);
     EXPECT_EQ(again.status, 200);
-    EXPECT_EQ(again.headers["x-shopify-shop-api-call-limit"], "2/3");
+    EXPECT_EQ(again.header("x-shopify-shop-api-call-limit"), "2/3");
     EXPECT_EQ(s.control("GET", "requests").at("rest_throttled").as_int64(), 1);
 }
 
@@ -452,7 +452,7 @@ TEST(shopify_api, rest_orders_paginate_with_link_headers_and_set_inventory) {
     http_result page1 = http("GET", s.base + "/admin/api/2025-10/orders.json?limit=2", "", token);
     ASSERT_EQ(page1.status, 200);
     EXPECT_EQ(page1.json().at("orders").as_array().size(), 2u);
-    std::string link = page1.headers["link"];
+    std::string link = page1.header("link");
     ASSERT_NE(link.find("rel=\"next\""), std::string::npos);
     std::string next = link.substr(1, link.find('>') - 1);
     http_result page2 = http("GET", next, "", token);

@@ -5,7 +5,7 @@
 #include "shopify/shopify_service.hpp"
 
 #include <boost/json.hpp>
-#include <curl/curl.h>
+#include "http_test_client.hpp"
 
 #include <map>
 #include <string>
@@ -15,55 +15,20 @@ namespace shopify_test {
 
 namespace json = boost::json;
 
-struct http_result {
-    long status = 0;
-    std::string body;
-    std::map<std::string, std::string> headers;  // lower-case names
+struct http_result : ferry::test::http_answer {
     json::value json() const { return json::parse(body); }
 };
 
-inline size_t collect_body(char* data, size_t size, size_t n, void* out) {
-    static_cast<std::string*>(out)->append(data, size * n);
-    return size * n;
-}
-
-inline size_t collect_header(char* data, size_t size, size_t n, void* out) {
-    std::string line(data, size * n);
-    size_t colon = line.find(':');
-    if (colon != std::string::npos) {
-        std::string name = line.substr(0, colon);
-        for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-        std::string value = line.substr(colon + 1);
-        value.erase(0, value.find_first_not_of(' '));
-        while (!value.empty() && (value.back() == '\r' || value.back() == '\n')) value.pop_back();
-        (*static_cast<std::map<std::string, std::string>*>(out))[name] = value;
-    }
-    return size * n;
-}
-
+// `headers` as "Name: value" lines; every request says its body is JSON.
 inline http_result http(const std::string& method, const std::string& url, const std::string& body = "",
                         const std::vector<std::string>& headers = {}) {
-    http_result r;
-    CURL* curl = curl_easy_init();
-    curl_slist* list = nullptr;
-    for (const auto& h : headers) list = curl_slist_append(list, h.c_str());
-    list = curl_slist_append(list, "Content-Type: application/json");
-    curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
-    curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method.c_str());
-    if (method == "POST" || method == "PUT") {
-        curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.data());
-        curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, static_cast<long>(body.size()));
+    std::vector<std::pair<std::string, std::string>> pairs;
+    for (const std::string& h : headers) {
+        size_t colon = h.find(':');
+        pairs.emplace_back(h.substr(0, colon), colon == std::string::npos ? "" : h.substr(h.find_first_not_of(' ', colon + 1)));
     }
-    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, list);
-    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect_body);
-    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &r.body);
-    curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, collect_header);
-    curl_easy_setopt(curl, CURLOPT_HEADERDATA, &r.headers);
-    curl_easy_setopt(curl, CURLOPT_TIMEOUT, 10L);
-    if (curl_easy_perform(curl) == CURLE_OK) curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &r.status);
-    curl_slist_free_all(list);
-    curl_easy_cleanup(curl);
-    return r;
+    pairs.emplace_back("Content-Type", "application/json");
+    return {ferry::test::http_call(method, url, body, pairs, 10000)};
 }
 
 inline const char* test_seed = R"({"shopify": {

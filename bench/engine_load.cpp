@@ -26,7 +26,12 @@
 #include <thread>
 #include <vector>
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -72,13 +77,14 @@ double percentile(std::vector<double> values, double p) {
 
 class ferry_instance {
 public:
-    ferry_instance(const fs::path& binary, const fs::path& manifest, const fs::path& log) : log_(log) {
+    ferry_instance(const fs::path& binary, const fs::path& manifest, const fs::path& log, const std::string& workers)
+        : log_(log) {
         pid_ = ::fork();
         if (pid_ == 0) {
             int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
             ::dup2(fd, 1);
             ::dup2(fd, 2);
-            ::execl(binary.c_str(), binary.c_str(), "--log-level", "warn", "run", "--workers", "8", manifest.c_str(), nullptr);
+            ::execl(binary.c_str(), binary.c_str(), "--log-level", "warn", "run", "--workers", workers.c_str(), manifest.c_str(), nullptr);
             ::_exit(127);
         }
     }
@@ -210,6 +216,95 @@ load_result send_load(int port, int clients, double seconds, double rate, int fi
     return result;
 }
 
+// The same load as send_load at full speed, from one thread: `clients` keep-alive connections
+// driven by epoll, each sending the next webhook as soon as the last is answered. It leaves ferry
+// the CPU that 16 libcurl threads would take on a 2-core machine.
+load_result send_load_light(int port, int clients, double seconds, int first_id) {
+    load_result result;
+    struct connection {
+        int fd = -1;
+        std::string out;      // the request being written
+        size_t written = 0;
+        std::string in;       // the answer being read
+    };
+    int epoll = ::epoll_create1(0);
+    std::vector<connection> connections(static_cast<size_t>(clients));
+    int next_id = first_id;
+    auto start = clock_type::now();
+    auto end = start + std::chrono::duration_cast<clock_type::duration>(std::chrono::duration<double>(seconds));
+    auto next_request = [&](connection& c) {
+        int id = next_id++;
+        std::string body = order_body(id);
+        c.out = "POST /webhooks/shop HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nX-Test-Hmac-Sha256: " +
+                sign(body) + "\r\nX-Test-Event-Id: " + std::to_string(id) + "\r\nContent-Length: " + std::to_string(body.size()) +
+                "\r\n\r\n" + body;
+        c.written = 0;
+        c.in.clear();
+        ++result.sent;
+    };
+    for (size_t i = 0; i < connections.size(); ++i) {
+        connection& c = connections[i];
+        c.fd = ::socket(AF_INET, SOCK_STREAM, 0);
+        sockaddr_in address{};
+        address.sin_family = AF_INET;
+        address.sin_port = htons(static_cast<uint16_t>(port));
+        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        if (::connect(c.fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
+            std::perror("connect");
+            std::exit(1);
+        }
+        int one = 1;
+        ::setsockopt(c.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        ::fcntl(c.fd, F_SETFL, O_NONBLOCK);
+        epoll_event event{};
+        event.events = EPOLLIN | EPOLLOUT | EPOLLET;  // edges: an idle connection never spins
+        event.data.u64 = i;
+        ::epoll_ctl(epoll, EPOLL_CTL_ADD, c.fd, &event);
+        next_request(c);
+    }
+    size_t open = connections.size();
+    std::vector<epoll_event> events(connections.size());
+    char buffer[16384];
+    while (open > 0) {
+        int n = ::epoll_wait(epoll, events.data(), static_cast<int>(events.size()), 1000);
+        for (int e = 0; e < n; ++e) {
+            connection& c = connections[events[static_cast<size_t>(e)].data.u64];
+            if (c.fd < 0) continue;
+            while (c.written < c.out.size()) {
+                ssize_t w = ::send(c.fd, c.out.data() + c.written, c.out.size() - c.written, MSG_NOSIGNAL);
+                if (w <= 0) break;
+                c.written += static_cast<size_t>(w);
+            }
+            for (;;) {
+                ssize_t r = ::recv(c.fd, buffer, sizeof buffer, 0);
+                if (r <= 0) break;
+                c.in.append(buffer, static_cast<size_t>(r));
+            }
+            size_t header_end = c.in.find("\r\n\r\n");
+            if (header_end == std::string::npos) continue;
+            size_t length_at = c.in.find("Content-Length: ");
+            size_t length = length_at == std::string::npos ? 0 : std::stoul(c.in.substr(length_at + 16));
+            if (c.in.size() < header_end + 4 + length) continue;
+            if (c.in.compare(0, 12, "HTTP/1.1 200") == 0) ++result.accepted;
+            if (clock_type::now() >= end) {
+                ::close(c.fd);
+                c.fd = -1;
+                --open;
+            } else {
+                next_request(c);
+                while (c.written < c.out.size()) {
+                    ssize_t w = ::send(c.fd, c.out.data() + c.written, c.out.size() - c.written, MSG_NOSIGNAL);
+                    if (w <= 0) break;
+                    c.written += static_cast<size_t>(w);
+                }
+            }
+        }
+    }
+    ::close(epoll);
+    result.seconds = std::chrono::duration<double>(clock_type::now() - start).count();
+    return result;
+}
+
 fs::path write_manifest(const fs::path& dir, const fs::path& plugins, int target_port, bool http_sink) {
     std::string sink = http_sink ? R"({"connection": "erp", "stream": "order", "component": "http", "config": {"path": "/orders"}})"
                                  : R"({"connection": "erp", "stream": "order", "component": "memory"})";
@@ -238,11 +333,24 @@ fs::path write_manifest(const fs::path& dir, const fs::path& plugins, int target
 int main(int argc, char** argv) {
     double seconds = 5;
     int clients = 16;
+    std::string generator = "light";
+    std::string workers = "2";  // delivery threads: as many as this machine has cores
     for (int i = 1; i + 1 < argc; i += 2) {
         std::string flag = argv[i];
         if (flag == "--seconds") seconds = std::stod(argv[i + 1]);
         if (flag == "--clients") clients = std::stoi(argv[i + 1]);
+        if (flag == "--generator") generator = argv[i + 1];
+        if (flag == "--workers") workers = argv[i + 1];
     }
+    if (generator != "light" && generator != "curl") {
+        std::cerr << "--generator is light (one epoll thread, the default) or curl (a libcurl thread per client)\n";
+        return 2;
+    }
+    // Phases 1 and 2 send as fast as ferry answers.
+    auto full_speed = [&](int port, int first_id) {
+        return generator == "light" ? send_load_light(port, clients, seconds, first_id)
+                                    : send_load(port, clients, seconds, 0, first_id);
+    };
     fs::path bench_dir = fs::canonical("/proc/self/exe").parent_path();
     fs::path build = bench_dir.parent_path();
     fs::path binary = build / "bin" / "ferry";
@@ -264,7 +372,7 @@ int main(int argc, char** argv) {
         fs::remove_all(dir);
         fs::create_directories(dir);
         fs::path manifest = write_manifest(dir, plugins, server.port(), http_sink);
-        ferry = std::make_unique<ferry_instance>(binary, manifest, dir / "ferry.log");
+        ferry = std::make_unique<ferry_instance>(binary, manifest, dir / "ferry.log", workers);
         int port = ferry->wait_port(binary, manifest);
         if (!port) std::cerr << "ferry did not start; see " << (dir / "ferry.log") << "\n";
         return port;
@@ -283,12 +391,12 @@ int main(int argc, char** argv) {
         int port = start_phase("intake", false, ferry, dir);
         if (!port) return 1;
         double cpu_before = ferry->cpu_seconds();
-        load_result r = send_load(port, clients, seconds, 0, 1);
+        load_result r = full_speed(port, 1);
         double cpu = ferry->cpu_seconds() - cpu_before;
         intake_rate = double(r.accepted) / r.seconds;
         std::printf("intake:      %zu webhooks accepted durably in %.2f s = %.0f/s (%zu sent, %d clients); "
-                    "ferry used %.2f CPU-s = %.0f us per webhook\n",
-                    r.accepted, r.seconds, intake_rate, r.sent, clients, cpu, cpu / double(r.accepted) * 1e6);
+                    "ferry used %.2f CPU-s = %.0f us per webhook; %s generator\n",
+                    r.accepted, r.seconds, intake_rate, r.sent, clients, cpu, cpu / double(r.accepted) * 1e6, generator.c_str());
         end_phase(ferry, dir);
     }
 
@@ -301,7 +409,7 @@ int main(int argc, char** argv) {
         if (!port) return 1;
         auto start = clock_type::now();
         double cpu_before = ferry->cpu_seconds();
-        load_result r = send_load(port, clients, seconds, 0, 1000000);
+        load_result r = full_speed(port, 1000000);
         auto deadline = clock_type::now() + std::chrono::seconds(120);
         while (sink.received < static_cast<int>(r.accepted) && clock_type::now() < deadline) {
             std::this_thread::sleep_for(std::chrono::milliseconds(5));

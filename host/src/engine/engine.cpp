@@ -106,6 +106,8 @@ struct engine_services::rate_budget {
     double restore_per_second = 0;
     int64_t updated_ms = 0;
     double in_flight_cost = 0;  // spent by requests sent and not yet answered
+    uint64_t newest_answer = 0;  // sequence of the answer whose report set `available`
+    double largest_cost = 0;     // of one request so far: the margin kept unspent
 };
 
 engine_services::engine_services(metrics_registry& metrics, size_t api_log_keep)
@@ -148,8 +150,10 @@ struct awaiting_report {
     const void* services = nullptr;
     std::string connection;
     double cost = 0;
+    uint64_t answer = 0;  // the order in which answers arrived: a report from an older answer is stale
 };
 thread_local awaiting_report awaiting;
+std::atomic<uint64_t> answers_seen{0};
 
 }  // namespace
 
@@ -178,7 +182,12 @@ ferry_status engine_services::http_send(scope_context& scope, const ferry_http_r
             if (b.restore_per_second > 0) {
                 int64_t now = now_unix_ms();
                 double current = std::min(b.capacity, b.available + b.restore_per_second * (now - b.updated_ms) / 1000.0);
-                double needed = request.cost + b.capacity * governor_margin;
+                // Kept unspent: a share of the bucket, or one request's cost if larger, because two
+                // answers can reach their reports in either order and the one applied last may
+                // not yet count the other request. In steady state it costs no throughput: the
+                // bucket keeps the margin and the restore rate paces the requests.
+                b.largest_cost = std::max(b.largest_cost, request.cost);
+                double needed = request.cost + std::max(b.capacity * governor_margin, b.largest_cost);
                 if (current < needed) wait_ms = static_cast<int64_t>((needed - current) / b.restore_per_second * 1000.0) + 1;
                 b.available = current - request.cost;
                 b.updated_ms = now;
@@ -206,7 +215,7 @@ ferry_status engine_services::http_send(scope_context& scope, const ferry_http_r
         if (result.status == 0) {
             budgets_[connection].in_flight_cost -= request.cost;  // no answer, so no budget to report
         } else {
-            awaiting = awaiting_report{this, connection, request.cost};
+            awaiting = awaiting_report{this, connection, request.cost, ++answers_seen};
         }
     }
 
@@ -255,8 +264,15 @@ void engine_services::http_release(scope_context&, const ferry_http_response* re
 
 void engine_services::rate_report(scope_context& scope, double available, double capacity, double restore) {
     std::lock_guard lock(rate_mutex_);
-    if (awaiting.services == this && awaiting.connection == scope.connection) release_awaiting_report();
     rate_budget& b = budgets_[scope.connection];
+    if (awaiting.services == this && awaiting.connection == scope.connection) {
+        uint64_t answer = awaiting.answer;
+        release_awaiting_report();
+        // Reports reach here in whatever order their threads run: one from an answer older than
+        // the one already applied does not yet count the requests answered in between.
+        if (answer < b.newest_answer) return;
+        b.newest_answer = answer;
+    }
     b.available = available - b.in_flight_cost;
     b.capacity = capacity;
     b.restore_per_second = restore;

@@ -23,6 +23,10 @@ while [ $# -gt 0 ]; do
   esac
   shift
 done
+case "$orders" in
+  ''|*[!0-9]*) echo "demo: --orders takes a number" >&2; exit 2 ;;
+esac
+[ "$orders" -ge 2 ] || { echo "demo: --orders must be at least 2 (one of them has an unknown SKU)" >&2; exit 2; }
 
 bold() { printf '\n\033[1m%s\033[0m\n' "$*"; }
 say() { printf '  %s\n' "$*"; }

@@ -127,6 +127,17 @@ TEST_F(mapping_plugin, filter_passes_only_what_its_predicate_holds_for) {
     EXPECT_EQ(services.metrics_snapshot().at("filtered{}"), 1.0);
 }
 
+TEST_F(mapping_plugin, filter_judges_a_result_as_jsonatas_boolean_does) {
+    std::string error;
+    auto flags = make("filter", R"({"expr": "line_items.gift"})", error);
+    ASSERT_TRUE(flags) << error;
+    // A sequence is true when any of its items is ($boolean), not merely when it is non-empty.
+    ASSERT_EQ(run(*flags, with_payload("order", R"({"line_items":[{"gift":false},{"gift":false}]})")), FERRY_OK);
+    EXPECT_EQ(call.emitted_count(), 0u);
+    ASSERT_EQ(run(*flags, with_payload("order", R"({"line_items":[{"gift":false},{"gift":true}]})")), FERRY_OK);
+    EXPECT_EQ(call.emitted_count(), 1u);
+}
+
 TEST_F(mapping_plugin, validate_rejects_with_the_failing_assertions_message) {
     std::string error;
     auto check = make("validate", R"({"assertions": [

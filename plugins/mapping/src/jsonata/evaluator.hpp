@@ -3,6 +3,7 @@
 #pragma once
 
 #include "jsonata/ast.hpp"
+#include "jsonata/jsonata.hpp"
 #include "jsonata/value.hpp"
 
 #include <chrono>
@@ -120,7 +121,6 @@ private:
 
 // Helpers shared with the function library.
 bool is_sequence(const value& v);
-bool truthy(const value& v);  // JSONata's $boolean
 bool deep_equal(const value& a, const value& b);
 std::string number_to_string(double n);             // as JavaScript prints a number
 std::string stringify(const value& v, bool pretty);  // JSON text of a value (functions as "")

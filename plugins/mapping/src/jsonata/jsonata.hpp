@@ -38,4 +38,7 @@ private:
 value from_json(const boost::json::value& json);
 boost::json::value to_json(const value& v);
 
+// JSONata's $boolean of a value: how a predicate's result is judged.
+bool truthy(const value& v);
+
 }  // namespace ferry::mapping::jsonata

@@ -127,21 +127,11 @@ public:
     }
 
     void process(const sdk::record& in, sdk::call& out) {
-        if (jsonata_truthy(evaluate(predicate_, in, parse_payload(in, name), {}, name))) {
+        if (jsonata::truthy(evaluate(predicate_, in, parse_payload(in, name), {}, name))) {
             out.emit(in);
         } else {
             context_.counter_add("filtered");
         }
-    }
-
-    static bool jsonata_truthy(const jsonata::value& v) {
-        json::value j = v.is_undefined() ? json::value(nullptr) : jsonata::to_json(v);
-        if (j.is_bool()) return j.as_bool();
-        if (j.is_null()) return false;
-        if (j.is_number()) return j.to_number<double>() != 0;
-        if (j.is_string()) return !j.as_string().empty();
-        if (j.is_array()) return !j.as_array().empty();
-        return !j.as_object().empty();
     }
 
 private:
@@ -184,7 +174,7 @@ public:
     void process(const sdk::record& in, sdk::call& out) {
         json::value payload = parse_payload(in, name);
         for (const auto& a : assertions_) {
-            if (filter_transform::jsonata_truthy(evaluate(a.expr, in, payload, {}, name))) continue;
+            if (jsonata::truthy(evaluate(a.expr, in, payload, {}, name))) continue;
             std::string why = "assertion \"" + a.name + "\" failed";
             if (a.message) {
                 jsonata::value m = evaluate(*a.message, in, payload, {}, name);

@@ -38,6 +38,21 @@ bool append_durably(const std::string& path, const std::string& text) {
     return ok;
 }
 
+// The line a file sink keeps for one delivery.
+std::string delivery_line(const sdk::delivery& d, const std::string& target) {
+    json::object line{{"key", d.rec.key}, {"version", d.rec.version}, {"idempotency_key", d.idempotency_key},
+                      {"target", target}, {"payload", d.rec.payload}};
+    return json::serialize(line) + "\n";
+}
+
+// A configured failure: `status` is retry, throttled, reject or fatal.
+[[noreturn]] void fail_as(const std::string& status, const std::string& message, uint64_t delay_ms) {
+    if (status == "retry") throw sdk::retry_error(message, delay_ms);
+    if (status == "throttled") throw sdk::throttled_error(message, delay_ms);
+    if (status == "reject") throw sdk::reject_error(message);
+    throw sdk::fatal_error(message);
+}
+
 // Emits each record unchanged.
 struct echo : sdk::transform {
     static constexpr const char* name = "echo";
@@ -202,9 +217,7 @@ struct file_sink : sdk::sink {
         maybe_fail(d);
         std::unique_lock lock(mutex);
         std::string target = "T-" + std::to_string(targets.size() + 1);
-        json::object line{{"key", d.rec.key}, {"version", d.rec.version}, {"idempotency_key", d.idempotency_key},
-                          {"target", target}, {"payload", d.rec.payload}};
-        if (!append_durably(path, json::serialize(line) + "\n")) throw sdk::retry_error("cannot write " + path);
+        if (!append_durably(path, delivery_line(d, target))) throw sdk::retry_error("cannot write " + path);
         targets[std::string(d.idempotency_key)] = target;
         lock.unlock();
         // The target has the document; a crash from here until ferry commits is what lookup covers.
@@ -245,11 +258,7 @@ struct file_sink : sdk::sink {
             if (fail_times > 0 && failed >= fail_times) return;
             ++failed;
         }
-        std::string message = "configured failure for " + std::string(d.rec.key);
-        if (fail_status == "retry") throw sdk::retry_error(message, delay_ms);
-        if (fail_status == "throttled") throw sdk::throttled_error(message, delay_ms);
-        if (fail_status == "reject") throw sdk::reject_error(message);
-        throw sdk::fatal_error(message);
+        fail_as(fail_status, "configured failure for " + std::string(d.rec.key), delay_ms);
     }
 
     sdk::context context;
@@ -311,11 +320,7 @@ struct batch_file_sink : sdk::sink {
         if (!append_durably(path + ".batches", std::to_string(batch.size()) + "\n")) throw sdk::retry_error("cannot write " + path);
         if (!fail_status.empty() && (fail_times == 0 || failed_calls < fail_times)) {
             ++failed_calls;
-            std::string message = "configured failure of a batch of " + std::to_string(batch.size());
-            if (fail_status == "retry") throw sdk::retry_error(message, delay_ms);
-            if (fail_status == "throttled") throw sdk::throttled_error(message, delay_ms);
-            if (fail_status == "reject") throw sdk::reject_error(message);
-            throw sdk::fatal_error(message);
+            fail_as(fail_status, "configured failure of a batch of " + std::to_string(batch.size()), delay_ms);
         }
         std::string text;
         std::vector<std::string> targets(batch.size());
@@ -341,9 +346,7 @@ struct batch_file_sink : sdk::sink {
     // Adds the delivery's line to `text`; returns its target id.
     std::string line_for(const sdk::delivery& d, std::string& text) {
         std::string target = "B-" + std::to_string(++written);
-        json::object line{{"key", d.rec.key}, {"version", d.rec.version}, {"idempotency_key", d.idempotency_key},
-                          {"target", target}, {"payload", d.rec.payload}};
-        text += json::serialize(line) + "\n";
+        text += delivery_line(d, target);
         return target;
     }
 

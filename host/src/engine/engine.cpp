@@ -166,7 +166,7 @@ void engine_services::release_awaiting_report() {
 ferry_status engine_services::http_send(scope_context& scope, const ferry_http_request& request,
                                         const ferry_http_response** response) {
     const std::string& connection = scope.connection;
-    {
+    if (awaiting.services == this && awaiting.cost != 0) {
         // A plugin that did not report after its last costed request: stop counting it.
         std::lock_guard lock(rate_mutex_);
         release_awaiting_report();
@@ -898,18 +898,16 @@ std::optional<engine::outcome> engine::prepare(pipeline_runtime& p, const journa
     const std::string& pipeline = p.spec->name;
     if (entry.origin != record_origin::replay) {
         store::key_history history = store_.history_of(pipeline, entry.record.key, entry.record.version);
-        const std::optional<int64_t>& delivered = history.delivered_version;
-        if (delivered && *delivered >= entry.record.version) {
-            std::string why = "version " + std::to_string(entry.record.version) + " is not newer than the delivered version " +
-                              std::to_string(*delivered);
-            store_.mark_skipped(entry.id, why);
-            metrics_.add("ferry_records_skipped_total", p.labels);
-            return outcome{outcome::kind::skipped, entry.attempts, 0, why, false, false, {}};
+        std::string why;
+        if (history.delivered_version && *history.delivered_version >= entry.record.version) {
+            why = "version " + std::to_string(entry.record.version) + " is not newer than the delivered version " +
+                  std::to_string(*history.delivered_version);
+        } else if (entry.attempts == 0 && entry.origin != record_origin::dead_letter_retry && history.version_dead_lettered) {
+            // The same version arriving again (a poll sweep, a resent webhook) would only fail again:
+            // it waits in the dead-letter queue, where `ferry dlq retry` sends it once fixed.
+            why = "version " + std::to_string(entry.record.version) + " of this key was dead-lettered";
         }
-        // The same version arriving again (a poll sweep, a resent webhook) would only fail again:
-        // it waits in the dead-letter queue, where `ferry dlq retry` sends it once fixed.
-        if (entry.attempts == 0 && entry.origin != record_origin::dead_letter_retry && history.version_dead_lettered) {
-            std::string why = "version " + std::to_string(entry.record.version) + " of this key was dead-lettered";
+        if (!why.empty()) {
             store_.mark_skipped(entry.id, why);
             metrics_.add("ferry_records_skipped_total", p.labels);
             return outcome{outcome::kind::skipped, entry.attempts, 0, why, false, false, {}};

@@ -22,9 +22,12 @@ if [ "${#missing[@]}" -eq 0 ]; then
   exit 0
 fi
 
-sudo_cmd=()
-[ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
-echo "setup: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
+sudo_cmd=()
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null || { echo "setup: run as root, or install sudo, to install ${missing[*]}" >&2; exit 1; }
+  sudo_cmd=(sudo env DEBIAN_FRONTEND=noninteractive)  # sudo drops the environment
+fi
+echo "setup: installing ${missing[*]}"
 "${sudo_cmd[@]}" apt-get update -q
 "${sudo_cmd[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"

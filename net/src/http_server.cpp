@@ -12,6 +12,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include <pthread.h>
+
 namespace ferry::net {
 
 namespace asio = boost::asio;
@@ -162,7 +164,10 @@ void http_server::start() {
     impl_->work.emplace(impl_->io.get_executor());
     impl_->accept();
     for (size_t i = 0; i < std::max<size_t>(1, impl_->options.io_threads); ++i) {
-        impl_->io_threads.emplace_back([this] { impl_->io.run(); });
+        impl_->io_threads.emplace_back([this] {
+            pthread_setname_np(pthread_self(), "ferry-http");
+            impl_->io.run();
+        });
     }
 }
 

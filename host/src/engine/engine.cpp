@@ -14,6 +14,8 @@
 #include <random>
 #include <thread>
 
+#include <pthread.h>
+
 namespace ferry::host {
 
 namespace json = boost::json;
@@ -428,11 +430,20 @@ void engine::start(bool with_pollers) {
     }
     stopping_ = false;
     size_t count = std::max<size_t>(1, options_.workers);
-    for (size_t i = 0; i < count; ++i) workers_.emplace_back([this] { worker_loop(); });
-    pollers_.emplace_back([this] { requeue_loop(); });
+    for (size_t i = 0; i < count; ++i) workers_.emplace_back([this] {
+        pthread_setname_np(pthread_self(), "ferry-worker");
+        worker_loop();
+    });
+    pollers_.emplace_back([this] {
+        pthread_setname_np(pthread_self(), "ferry-requeue");
+        requeue_loop();
+    });
     if (!with_pollers) return;
     for (auto& p : pipelines_) {
-        if (p->source && p->spec->source.poll) pollers_.emplace_back([this, raw = p.get()] { poller_loop(raw); });
+        if (p->source && p->spec->source.poll) pollers_.emplace_back([this, raw = p.get()] {
+            pthread_setname_np(pthread_self(), "ferry-poll");
+            poller_loop(raw);
+        });
     }
 }
 
@@ -566,7 +577,7 @@ void engine::accept_webhook_async(const std::string& connection, const webhook_i
                                     journal_entry entry;
                                     entry.id = ids[i];
                                     entry.pipeline = p->spec->name;
-                                    entry.record = (*items)[i].record;
+                                    entry.record = std::move((*items)[i].record);  // the store is done with it
                                     entry.origin = record_origin::webhook;
                                     entry.received_ms = now;
                                     schedule(*p, std::move(entry));
@@ -1122,12 +1133,32 @@ std::vector<engine::outcome> engine::deliver_batch(pipeline_runtime& p, const st
     return outcomes;
 }
 
+namespace {
+
+// What finishing a delivery needs of its record: all but the payload and meta.
+journal_entry without_body(const journal_entry& entry) {
+    journal_entry slim;
+    slim.id = entry.id;
+    slim.pipeline = entry.pipeline;
+    slim.record.stream = entry.record.stream;
+    slim.record.key = entry.record.key;
+    slim.record.version = entry.record.version;
+    slim.origin = entry.origin;
+    slim.received_ms = entry.received_ms;
+    slim.attempts = entry.attempts;
+    slim.next_attempt_ms = entry.next_attempt_ms;
+    slim.last_error = entry.last_error;
+    return slim;
+}
+
+}  // namespace
+
 engine::outcome engine::commit(pipeline_runtime& p, const journal_entry& entry,
                                std::vector<std::pair<std::string, std::string>> targets, std::vector<append_item> follow_ups,
                                std::vector<pipeline_runtime*> follow_up_pipelines, bool sink_succeeded) {
     // Recording the delivery is left to the store's thread: this worker moves on, and the record's
     // key stays in flight (nothing else of that key is delivered) until the commit completes.
-    auto follow_up_items = std::make_shared<const std::vector<append_item>>(std::move(follow_ups));
+    auto follow_up_items = std::make_shared<std::vector<append_item>>(std::move(follow_ups));
     outcome done{outcome::kind::done, entry.attempts + 1, 0, "", false, sink_succeeded, {}};
     {
         std::lock_guard lock(mutex_);
@@ -1135,7 +1166,7 @@ engine::outcome engine::commit(pipeline_runtime& p, const journal_entry& entry,
     }
     store_.mark_done_async(
         entry.id, std::move(targets), follow_up_items,
-        [this, &p, entry, done, follow_up_items, follow_up_pipelines = std::move(follow_up_pipelines)](
+        [this, &p, entry = without_body(entry), done, follow_up_items, follow_up_pipelines = std::move(follow_up_pipelines)](
             std::vector<int64_t> ids, std::exception_ptr error) mutable {
             std::lock_guard lock(mutex_);
             int64_t now = now_ms();
@@ -1157,7 +1188,7 @@ engine::outcome engine::commit(pipeline_runtime& p, const journal_entry& entry,
                     journal_entry follow;
                     follow.id = ids[i];
                     follow.pipeline = (*follow_up_items)[i].pipeline;
-                    follow.record = (*follow_up_items)[i].record;
+                    follow.record = std::move((*follow_up_items)[i].record);  // the store is done with it
                     follow.origin = record_origin::follow_up;
                     follow.received_ms = now;
                     metrics_.add("ferry_records_in_total", follow_up_pipelines[i]->labels);

@@ -3,6 +3,7 @@
 // commit under way runs the whole queue in one transaction, each piece in its own savepoint.
 #include "store/store.hpp"
 
+#include <pthread.h>
 #include <sqlite3.h>
 #include <unistd.h>
 
@@ -176,7 +177,16 @@ public:
         int rc = sqlite3_step(stmt);
         if (rc == SQLITE_ROW) return true;
         if (rc == SQLITE_DONE) return false;
-        throw store_error(std::string("store: ") + sqlite3_errmsg(db_));
+        std::string message = std::string("store: ") + sqlite3_errmsg(db_);
+        if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED) throw store_busy(message);
+        throw store_error(message);
+    }
+
+    // Runs one statement without results through the statement cache: for the transaction
+    // control of every commit, which sqlite3_exec would parse each time.
+    void run(const char* sql) {
+        auto s = prepare(sql);
+        step(s);
     }
 
     int64_t last_insert_id() const { return sqlite3_last_insert_rowid(db_); }
@@ -250,7 +260,10 @@ public:
             readers_.back()->exec("PRAGMA query_only=ON;");
             idle_readers_.push_back(readers_.back().get());
         }
-        committer_ = std::thread([this] { commit_loop(); });
+        committer_ = std::thread([this] {
+            pthread_setname_np(pthread_self(), "ferry-store");
+            commit_loop();
+        });
     }
 
     ~sqlite_store() override {
@@ -828,7 +841,7 @@ private:
 
     void commit(const std::vector<write_op*>& batch, const std::vector<api_call>& calls) {
         try {
-            writer_.exec("BEGIN IMMEDIATE");
+            writer_.run("BEGIN IMMEDIATE");
         } catch (...) {
             for (write_op* op : batch) op->error = std::current_exception();
             return;
@@ -846,22 +859,22 @@ private:
             }
         }
         for (write_op* op : batch) {
-            writer_.exec("SAVEPOINT op");
+            writer_.run("SAVEPOINT op");
             try {
                 op->work(writer_);
-                writer_.exec("RELEASE op");
+                writer_.run("RELEASE op");
             } catch (...) {
                 op->error = std::current_exception();
-                writer_.exec("ROLLBACK TO op");
-                writer_.exec("RELEASE op");
+                writer_.run("ROLLBACK TO op");
+                writer_.run("RELEASE op");
             }
         }
         try {
-            writer_.exec("COMMIT");
+            writer_.run("COMMIT");
         } catch (...) {
             std::exception_ptr failure = std::current_exception();
             try {
-                writer_.exec("ROLLBACK");
+                writer_.run("ROLLBACK");
             } catch (...) {
             }
             for (write_op* op : batch) op->error = failure;

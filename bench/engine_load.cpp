@@ -359,6 +359,7 @@ int main(int argc, char** argv) {
     std::string workers = "2";  // delivery threads: as many as this machine has cores
     std::string phases = "intake,e2e,latency";
     double e2e_rate = 0;  // measured by phase 2, or given
+    std::string ferry_binary;  // another build of ferry to compare, instead of this build's
     for (int i = 1; i + 1 < argc; i += 2) {
         std::string flag = argv[i];
         if (flag == "--seconds") seconds = std::stod(argv[i + 1]);
@@ -367,6 +368,7 @@ int main(int argc, char** argv) {
         if (flag == "--workers") workers = argv[i + 1];
         if (flag == "--phases") phases = argv[i + 1];
         if (flag == "--e2e-rate") e2e_rate = std::stod(argv[i + 1]);
+        if (flag == "--ferry") ferry_binary = argv[i + 1];
     }
     if (generator != "light" && generator != "curl") {
         std::cerr << "--generator is light (one epoll thread, the default) or curl (a libcurl thread per client)\n";
@@ -380,7 +382,7 @@ int main(int argc, char** argv) {
     };
     fs::path bench_dir = fs::canonical("/proc/self/exe").parent_path();
     fs::path build = bench_dir.parent_path();
-    fs::path binary = build / "bin" / "ferry";
+    fs::path binary = ferry_binary.empty() ? build / "bin" / "ferry" : fs::path(ferry_binary);
     fs::path plugins = build / "tests" / "plugins";
     ::setenv("BENCH_TOKEN", "bench-token-123456", 1);
     ::setenv("BENCH_SECRET", secret.c_str(), 1);

@@ -308,6 +308,48 @@ TEST_F(engine_test, pending_records_resume_after_a_restart) {
     EXPECT_EQ(written().size(), 2u);
 }
 
+// The versions each key reached the sink with, in delivery order.
+std::map<std::string, std::vector<int64_t>> versions_by_key(const std::vector<json::object>& lines) {
+    std::map<std::string, std::vector<int64_t>> out;
+    for (const auto& line : lines) out[json::value_to<std::string>(line.at("key"))].push_back(line.at("version").as_int64());
+    return out;
+}
+
+TEST_F(engine_test, a_backlog_larger_than_the_queue_waits_in_the_store_and_drains_in_order) {
+    engine_options.max_queued = 8;
+    // One delivery at a time, each lingering: the records below arrive faster than they leave.
+    load(manifest_text(R"(, "linger_ms": 10)", R"(, "concurrency": 1)"));
+    eng->start(false);
+    for (int version = 1; version <= 4; ++version) {
+        for (int id = 1; id <= 15; ++id) ASSERT_EQ(send(id, version).accepted, 1u);
+    }
+    ASSERT_TRUE(settle());
+    EXPECT_GT(metric("ferry_records_left_in_store_total"), 0) << "the backlog never outgrew the queue";
+    auto lines = written();
+    EXPECT_EQ(lines.size(), 60u) << "each record delivered once";
+    for (const auto& [key, versions] : versions_by_key(lines)) {
+        EXPECT_EQ(versions, (std::vector<int64_t>{1, 2, 3, 4})) << key;
+    }
+    EXPECT_EQ(db->counts("orders").done, 60u);
+    EXPECT_EQ(metric("ferry_queue_depth"), 0);
+}
+
+TEST_F(engine_test, a_backlog_found_at_start_up_is_read_back_in_parts) {
+    engine_options.max_queued = 4;
+    load(manifest_text());
+    for (int version = 1; version <= 3; ++version) {
+        for (int id = 1; id <= 10; ++id) send(id, version);  // journalled; the engine is not started
+    }
+    eng->start(false);
+    ASSERT_TRUE(settle());
+    auto lines = written();
+    EXPECT_EQ(lines.size(), 30u);
+    for (const auto& [key, versions] : versions_by_key(lines)) {
+        EXPECT_EQ(versions, (std::vector<int64_t>{1, 2, 3})) << key;
+    }
+    EXPECT_EQ(db->counts("orders").pending, 0u);
+}
+
 TEST_F(engine_test, a_crash_between_the_write_and_the_commit_posts_nothing_twice) {
     load(manifest_text());
     eng->start(false);

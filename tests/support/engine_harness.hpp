@@ -19,19 +19,20 @@ struct engine_harness {
         m = std::move(*result.value);
         db = host::open_store(m->store, dir.path());
         services.attach(*db, *m);
-        eng = std::make_unique<host::engine>(*m, registry, *db, services, metrics, host::engine::options{4, 20, 20});
+        eng = std::make_unique<host::engine>(*m, registry, *db, services, metrics, engine_options);
     }
 
     // Stops the engine and starts a new one on the same store, as after a restart.
     void restart() {
         eng->stop();
-        eng = std::make_unique<host::engine>(*m, registry, *db, services, metrics, host::engine::options{4, 20, 20});
+        eng = std::make_unique<host::engine>(*m, registry, *db, services, metrics, engine_options);
         eng->start(false);
     }
 
     // Waits until nothing is in flight and nothing falls due within a minute.
     bool settle() { return eng->wait_idle(std::chrono::seconds(20), 60000); }
 
+    host::engine::options engine_options{4, 20, 20};  // 4 workers; idle wait and requeue scan of 20 ms
     temp_dir dir;
     host::metrics_registry metrics;
     host::engine_services services{metrics};

@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <cctype>
 #include <random>
+#include <set>
 #include <thread>
 
 #include <pthread.h>
@@ -36,6 +37,16 @@ struct pipeline_runtime {
     connection_runtime* sink_connection = nullptr;
     std::vector<pipeline_runtime*> followers;
     key_queue queue;
+    // Pending records left out of the queue when it held max_queued: they wait in the store only.
+    struct left_in_store {
+        bool active = false;
+        int64_t low_id = 0;   // every pending record below it is in memory (or done)
+        int64_t high_id = 0;  // the newest left out
+        uint64_t count = 0;
+        bool reading = false;    // a worker is reading some back
+        int64_t next_read_ms = 0;  // after a failed read
+        std::set<int64_t> held;  // ids from low_id on that memory holds: not read back twice
+    } spilled;
     bool stopped = false;
     std::string stop_reason;
     metric_labels labels;
@@ -372,6 +383,7 @@ std::string topic_of(const std::string& meta) {
 engine::engine(const manifest& m, plugin_registry& registry, store& durable, host_services& services,
                metrics_registry& metrics, options opts)
     : manifest_(m), store_(durable), services_(services), metrics_(metrics), options_(opts) {
+    options_.max_queued = std::max<size_t>(1, options_.max_queued);
     for (const auto& c : m.connections) {
         auto runtime = std::make_unique<connection_runtime>();
         runtime->name = c.name;
@@ -421,10 +433,19 @@ void engine::start(bool with_pollers) {
     {
         std::lock_guard lock(mutex_);
         requeue_watermark_ = store_.last_id();
+        resumed_up_to_id_ = requeue_watermark_;
         for (auto& p : pipelines_) {
-            for (auto& entry : store_.pending(p->spec->name)) {
-                entry.maybe_written = true;  // it may have been in flight when the last process died
+            auto found = store_.pending(p->spec->name, 0, resumed_up_to_id_, options_.max_queued);
+            for (auto& entry : found) {
+                entry.maybe_written = may_have_been_written(entry);
                 p->queue.add(std::move(entry));
+            }
+            if (!found.empty() && found.size() == options_.max_queued) {
+                uint64_t pending = store_.counts(p->spec->name).pending;
+                p->spilled.active = true;
+                p->spilled.low_id = found.back().id + 1;
+                p->spilled.high_id = resumed_up_to_id_;
+                p->spilled.count = pending > found.size() ? pending - found.size() : 0;
             }
         }
     }
@@ -471,6 +492,7 @@ bool engine::wait_idle(std::chrono::milliseconds timeout, int64_t horizon_ms) {
         bool idle = std::all_of(pipelines_.begin(), pipelines_.end(), [&](const auto& p) {
             if (p->queue.in_flight() > 0) return false;
             if (p->stopped) return true;
+            if (p->spilled.active) return false;
             auto due = p->queue.next_due_ms();
             return !due || *due > limit;
         });
@@ -488,7 +510,65 @@ bool engine::wait_idle(std::chrono::milliseconds timeout, int64_t horizon_ms) {
 // intake
 
 void engine::schedule(pipeline_runtime& p, journal_entry entry) {
+    if (p.spilled.active || p.queue.size() >= options_.max_queued) return leave_in_store(p, entry.id);
     p.queue.add(std::move(entry));
+}
+
+void engine::leave_in_store(pipeline_runtime& p, int64_t id) {
+    auto& s = p.spilled;
+    if (!s.active || id < s.low_id) {
+        for (int64_t held : p.queue.ids_from(id)) s.held.insert(held);
+        s.low_id = s.active ? std::min(s.low_id, id) : id;
+        s.high_id = s.active ? s.high_id : id;
+        s.active = true;
+    }
+    s.high_id = std::max(s.high_id, id);
+    ++s.count;
+    metrics_.add("ferry_records_left_in_store_total", p.labels);
+}
+
+void engine::read_back(std::unique_lock<std::mutex>& lock, pipeline_runtime& p) {
+    auto& s = p.spilled;
+    int64_t from = s.low_id;
+    int64_t to = s.high_id;
+    size_t room = options_.max_queued - p.queue.size();
+    if (room == 0) return;
+    s.reading = true;
+    lock.unlock();
+    std::vector<journal_entry> found;
+    try {
+        found = store_.pending(p.spec->name, from, to, room);
+    } catch (const std::exception& e) {
+        log_error("pipeline " + p.spec->name + ": reading back queued records (tried again in a second): " + e.what());
+        lock.lock();
+        s.reading = false;
+        s.next_read_ms = now_ms() + 1000;
+        return;
+    }
+    lock.lock();
+    s.reading = false;
+    size_t added = 0;
+    for (auto& entry : found) {
+        if (!s.held.insert(entry.id).second) continue;  // in memory already
+        entry.maybe_written = may_have_been_written(entry);
+        p.queue.add(std::move(entry));
+        if (s.count > 0) --s.count;
+        ++added;
+    }
+    bool read_all = found.size() < room;
+    if (s.low_id == from) {  // unless a record below it was left out meanwhile
+        if (read_all && s.high_id == to) {
+            s = pipeline_runtime::left_in_store{};
+        } else {
+            s.low_id = read_all ? to + 1 : found.back().id + 1;
+        }
+    }
+    s.held.erase(s.held.begin(), s.held.lower_bound(s.low_id));
+    wake_workers(added);
+}
+
+bool engine::may_have_been_written(const journal_entry& entry) const {
+    return entry.id <= resumed_up_to_id_ || entry.origin == record_origin::dead_letter_retry;
 }
 
 void engine::wake_workers(size_t new_records) {
@@ -620,7 +700,7 @@ size_t engine::pick_up_requeued() {
         std::lock_guard lock(mutex_);
         for (auto& entry : found) {
             requeue_watermark_ = std::max(requeue_watermark_, entry.id);
-            entry.maybe_written = entry.origin == record_origin::dead_letter_retry;
+            entry.maybe_written = may_have_been_written(entry);
             if (pipeline_runtime* p = find_pipeline(entry.pipeline)) {
                 metrics_.add("ferry_records_in_total", p->labels);
                 schedule(*p, std::move(entry));
@@ -718,11 +798,16 @@ void engine::poller_loop(pipeline_runtime* p) {
 // --------------------------------------------------------------------------------------------
 // delivery
 
-bool engine::take_work(std::unique_lock<std::mutex>&, pipeline_runtime*& pipeline, std::vector<journal_entry>& entries) {
+bool engine::take_work(std::unique_lock<std::mutex>& lock, pipeline_runtime*& pipeline, std::vector<journal_entry>& entries) {
     int64_t now = now_ms();
     size_t n = pipelines_.size();
     for (size_t step = 0; step < n; ++step) {
         pipeline_runtime& p = *pipelines_[(next_pipeline_ + step) % n];
+        if (p.spilled.active && !p.spilled.reading && !p.stopped && p.queue.size() <= options_.max_queued / 2 &&
+            now >= p.spilled.next_read_ms) {
+            read_back(lock, p);
+            now = now_ms();
+        }
         if (p.stopped || p.queue.in_flight() >= p.spec->concurrency) continue;
         auto due = p.queue.next_due_ms();
         if (!due || *due > now) continue;
@@ -1234,7 +1319,7 @@ std::string engine::render_metrics() {
         std::lock_guard lock(mutex_);
         int64_t now = now_ms();
         for (auto& p : pipelines_) {
-            metrics_.set("ferry_queue_depth", p->labels, double(p->queue.size()));
+            metrics_.set("ferry_queue_depth", p->labels, double(p->queue.size() + p->spilled.count));
             int64_t oldest = p->queue.oldest_received_ms();
             metrics_.set("ferry_oldest_pending_age_seconds", p->labels, oldest ? (now - oldest) / 1000.0 : 0.0);
             metrics_.set("ferry_pipeline_running", p->labels, p->stopped ? 0 : 1);

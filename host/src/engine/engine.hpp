@@ -102,6 +102,9 @@ public:
         size_t workers = 4;
         int64_t idle_wait_ms = 1000;    // longest sleep of an idle worker
         int64_t requeue_scan_ms = 500;  // how often to look for records requeued from the CLI
+        // Pending records of one pipeline held in memory; a larger backlog waits in the store and
+        // is read back, oldest first, as the queue drains.
+        size_t max_queued = 4096;
     };
 
     // Creates every component instance. Throws engine_error naming what failed.
@@ -181,6 +184,14 @@ private:
     // The store failed while delivering: the record stays pending in memory and is tried shortly.
     outcome store_failed(pipeline_runtime& p, const journal_entry& entry, const std::exception& e);
     void schedule(pipeline_runtime& p, journal_entry entry);
+    // The queue is full: the record (durable already) waits in the store until read back.
+    void leave_in_store(pipeline_runtime& p, int64_t id);
+    // Reads back the oldest records left in the store, as many as the queue has room for. Unlocks
+    // `lock` while it reads.
+    void read_back(std::unique_lock<std::mutex>& lock, pipeline_runtime& p);
+    // A record found pending at start-up or retried from the dead letters may have reached the
+    // sink already: it is looked up before it is written.
+    bool may_have_been_written(const journal_entry& entry) const;
     // Wakes as many sleeping workers as there are new records (at most all of them).
     void wake_workers(size_t new_records);
     pipeline_runtime* find_pipeline(const std::string& name);
@@ -205,6 +216,7 @@ private:
     std::vector<std::thread> workers_;
     std::vector<std::thread> pollers_;
     int64_t requeue_watermark_ = 0;  // journal id up to which requeued records were looked for
+    int64_t resumed_up_to_id_ = 0;   // the last journal id when this engine started
     size_t next_pipeline_ = 0;  // round-robin start for fairness
 };
 

@@ -30,6 +30,16 @@ void key_queue::promote(int64_t now_ms) {
     }
 }
 
+std::vector<int64_t> key_queue::ids_from(int64_t first_id) const {
+    std::vector<int64_t> ids;
+    for (const auto& [key, k] : keys_) {
+        for (const auto& [order, entry] : k.records) {
+            if (entry.id >= first_id) ids.push_back(entry.id);
+        }
+    }
+    return ids;
+}
+
 void key_queue::add(journal_entry entry) {
     std::string key = entry.record.key;
     per_key& k = keys_[key];

@@ -12,6 +12,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <vector>
 
 namespace ferry::host {
 
@@ -28,6 +29,8 @@ public:
                 const std::string& error = {});
 
     size_t size() const { return size_; }
+    // The journal ids of the records held (in flight or not) from `first_id` on.
+    std::vector<int64_t> ids_from(int64_t first_id) const;
     size_t in_flight() const { return in_flight_; }
     // When the earliest record not in flight falls due (a past time when one is due already);
     // nothing if there is none.

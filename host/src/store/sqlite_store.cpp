@@ -7,6 +7,7 @@
 #include <sqlite3.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <functional>
@@ -290,12 +291,13 @@ public:
         return ids;
     }
 
-    std::vector<journal_entry> pending(const std::string& pipeline) override {
+    using store::pending;
+    std::vector<journal_entry> pending(const std::string& pipeline, int64_t from_id, int64_t to_id, size_t limit) override {
         reader_lease reader_(*this);
         static const std::string sql = std::string("SELECT ") + entry_columns +
-                                       " FROM journal WHERE pipeline = ? AND state = 0 ORDER BY id";
+                                       " FROM journal WHERE pipeline = ? AND state = 0 AND id BETWEEN ? AND ? ORDER BY id LIMIT ?";
         auto s = reader_->prepare(sql.c_str());
-        bind_all(s, pipeline);
+        bind_all(s, pipeline, from_id, to_id, static_cast<int64_t>(std::min<size_t>(limit, std::numeric_limits<int64_t>::max())));
         std::vector<journal_entry> out;
         while (reader_->step(s)) out.push_back(read_entry(s));
         return out;

@@ -9,6 +9,7 @@
 #include <exception>
 #include <filesystem>
 #include <functional>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <string>
@@ -101,8 +102,14 @@ public:
     virtual void append_async(std::shared_ptr<const std::vector<append_item>> items, std::optional<cursor_update> cursor,
                               std::function<void(std::vector<int64_t>, std::exception_ptr)> done) = 0;
 
-    // The pending records of a pipeline, oldest first (what the engine resumes with).
-    virtual std::vector<journal_entry> pending(const std::string& pipeline) = 0;
+    // The pending records of a pipeline with ids from `from_id` to `to_id`, oldest first, at most
+    // `limit` of them: what the engine resumes with, and reads back when a backlog did not fit in
+    // its memory.
+    virtual std::vector<journal_entry> pending(const std::string& pipeline, int64_t from_id, int64_t to_id,
+                                               size_t limit) = 0;
+    std::vector<journal_entry> pending(const std::string& pipeline) {
+        return pending(pipeline, 0, std::numeric_limits<int64_t>::max(), std::numeric_limits<size_t>::max());
+    }
     // Pending records journalled after `after_id` by another process (dead-letter retries and
     // replays from the CLI), oldest first: how a running engine learns of them.
     virtual std::vector<journal_entry> requeued_since(int64_t after_id) = 0;

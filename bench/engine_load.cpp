@@ -178,6 +178,7 @@ struct load_result {
     size_t accepted = 0;
     double seconds = 0;
     std::map<int, clock_type::time_point> sent_at;
+    std::vector<double> answer_ms;  // per webhook, from sending it to its whole answer (light generator)
 };
 
 // Sends signed webhooks from `clients` threads, for `seconds`, at most `rate` per second in all
@@ -236,6 +237,7 @@ load_result send_load_light(int port, int clients, double seconds, int first_id)
         std::string out;      // the request being written
         size_t written = 0;
         std::string in;       // the answer being read
+        clock_type::time_point sent;
     };
     int epoll = ::epoll_create1(0);
     std::vector<connection> connections(static_cast<size_t>(clients));
@@ -250,6 +252,7 @@ load_result send_load_light(int port, int clients, double seconds, int first_id)
                 "\r\n\r\n" + body;
         c.written = 0;
         c.in.clear();
+        c.sent = clock_type::now();
         ++result.sent;
     };
     for (size_t i = 0; i < connections.size(); ++i) {
@@ -308,6 +311,7 @@ load_result send_load_light(int port, int clients, double seconds, int first_id)
             size_t length = length_at == std::string::npos ? 0 : std::stoul(c.in.substr(length_at + 16));
             if (c.in.size() < header_end + 4 + length) continue;
             if (c.in.compare(0, 12, "HTTP/1.1 200") == 0) ++result.accepted;
+            result.answer_ms.push_back(std::chrono::duration<double, std::milli>(clock_type::now() - c.sent).count());
             if (clock_type::now() >= end) {
                 ::close(c.fd);
                 c.fd = -1;
@@ -354,9 +358,11 @@ fs::path write_manifest(const fs::path& dir, const fs::path& plugins, int target
 
 int main(int argc, char** argv) {
     double seconds = 5;
-    int clients = 16;
+    // Enough concurrent senders to keep ferry busy: each waits for a durable answer before its next
+    // webhook, so with few of them the rate measures the commit's round trip, not ferry's capacity.
+    int clients = 64;
     std::string generator = "light";
-    std::string workers = "2";  // delivery threads: as many as this machine has cores
+    std::string workers = "3";  // delivery threads: one per core and one more for the HTTP sink's round trips
     std::string phases = "intake,e2e,latency";
     double e2e_rate = 0;  // measured by phase 2, or given
     std::string ferry_binary;  // another build of ferry to compare, instead of this build's
@@ -433,6 +439,10 @@ int main(int argc, char** argv) {
                     "ferry used %.2f CPU-s = %.0f us and wrote %.1f KB per webhook; %s generator\n",
                     r.accepted, r.seconds, intake_rate, r.sent, clients, cpu, cpu / double(r.accepted) * 1e6,
                     written / double(r.accepted) / 1024, generator.c_str());
+        if (!r.answer_ms.empty()) {
+            std::printf("             answer time p50 %.2f ms, p99 %.2f ms (each client waits for its answer before the next)\n",
+                        percentile(r.answer_ms, 0.50), percentile(r.answer_ms, 0.99));
+        }
         end_phase(ferry, dir);
     }
 
@@ -470,7 +480,9 @@ int main(int argc, char** argv) {
         }
         sink.received = 0;
         double rate = std::max(1.0, e2e_rate / 2);
-        load_result r = send_load(port, clients, seconds, rate, 2000000);
+        // A paced load needs no more senders than it has webhooks in flight.
+        constexpr int paced_clients = 16;
+        load_result r = send_load(port, paced_clients, seconds, rate, 2000000);
         auto deadline = clock_type::now() + std::chrono::seconds(60);
         while (sink.received < static_cast<int>(r.accepted) && clock_type::now() < deadline) {
             std::this_thread::sleep_for(std::chrono::milliseconds(5));

@@ -249,7 +249,8 @@ ferry_status engine_services::http_send(scope_context& scope, const ferry_http_r
         logged.at_ms = now_unix_ms();
         try {
             store_->log_api_call(logged);
-            if (++api_calls_logged_ % 1000 == 0) store_->prune_api_calls(api_log_keep_);
+            // Pruned often, so that no single commit carries a large delete.
+            if (++api_calls_logged_ % 100 == 0) store_->prune_api_calls(api_log_keep_);
         } catch (const store_error& e) {
             log_warn(std::string("API call log: ") + e.what());
         }

@@ -550,13 +550,10 @@ public:
         return out;
     }
 
+    // Like the log itself, the pruning rides on the next commit: the caller does not wait.
     void prune_api_calls(size_t keep) override {
-        write([&](database& db) {
-            auto s = db.prepare(
-                "DELETE FROM api_calls WHERE id <= (SELECT id FROM api_calls ORDER BY id DESC LIMIT 1 OFFSET ?)");
-            bind_all(s, static_cast<int64_t>(keep));
-            db.step(s);
-        });
+        std::lock_guard lock(commit_mutex_);
+        api_calls_to_keep_ = keep;
     }
 
     pipeline_counts counts(const std::string& pipeline) override {
@@ -820,8 +817,9 @@ private:
             batch.swap(queue_);
             std::vector<api_call> calls;
             calls.swap(api_call_buffer_);
+            std::optional<size_t> keep_calls = std::exchange(api_calls_to_keep_, std::nullopt);
             lock.unlock();
-            commit(batch, calls);
+            commit(batch, calls, keep_calls);
             lock.lock();
             std::vector<write_op*> finished;
             for (write_op* op : batch) {
@@ -841,7 +839,7 @@ private:
         }
     }
 
-    void commit(const std::vector<write_op*>& batch, const std::vector<api_call>& calls) {
+    void commit(const std::vector<write_op*>& batch, const std::vector<api_call>& calls, std::optional<size_t> keep_calls) {
         try {
             writer_.run("BEGIN IMMEDIATE");
         } catch (...) {
@@ -858,6 +856,17 @@ private:
                 writer_.step(s);
             } catch (const store_error&) {
                 // The call log must never fail a journal commit.
+            }
+        }
+        if (keep_calls) {
+            // Ids are consecutive (only the oldest are ever deleted): the cut is found from the
+            // newest id instead of by counting rows.
+            auto s = writer_.prepare("DELETE FROM api_calls WHERE id <= (SELECT max(id) FROM api_calls) - ?");
+            bind_all(s, static_cast<int64_t>(*keep_calls));
+            try {
+                writer_.step(s);
+            } catch (const store_error&) {
+                // Nor its pruning: the next one tries again.
             }
         }
         for (write_op* op : batch) {
@@ -890,6 +899,7 @@ private:
     std::mutex reader_mutex_;
     std::condition_variable reader_free_;
     std::vector<api_call> api_call_buffer_;  // written with the next commit
+    std::optional<size_t> api_calls_to_keep_;  // pruned in the next commit
     std::mutex commit_mutex_;
     std::condition_variable work_queued_;
     std::vector<write_op*> queue_;

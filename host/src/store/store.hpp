@@ -169,7 +169,7 @@ public:
 
     virtual void log_api_call(const api_call& call) = 0;
     virtual std::vector<api_call> api_calls(const std::string& connection, size_t limit) = 0;
-    // Keeps the newest `keep` API calls.
+    // Keeps the newest `keep` API calls, from the next commit on (it does not wait for one).
     virtual void prune_api_calls(size_t keep) = 0;
 
     virtual pipeline_counts counts(const std::string& pipeline) = 0;

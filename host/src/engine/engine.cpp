@@ -195,12 +195,15 @@ ferry_status engine_services::http_send(scope_context& scope, const ferry_http_r
             if (b.restore_per_second > 0) {
                 int64_t now = now_unix_ms();
                 double current = std::min(b.capacity, b.available + b.restore_per_second * (now - b.updated_ms) / 1000.0);
-                // Kept unspent: a share of the bucket, or one request's cost if larger, because two
-                // answers can reach their reports in either order and the one applied last may
-                // not yet count the other request. In steady state it costs no throughput: the
-                // bucket keeps the margin and the restore rate paces the requests.
+                // Kept unspent: a share of the bucket, or, while other requests are in flight, up to
+                // one request's cost, because two answers can reach their reports in either order
+                // and the one applied last may not yet count the other request. With nothing else
+                // in flight the last report is exact, so one large query (a sweep of 800 points)
+                // does not hold back every small request after it. In steady state it costs no
+                // throughput: the bucket keeps the margin and the restore rate paces the requests.
                 b.largest_cost = std::max(b.largest_cost, request.cost);
-                double needed = request.cost + std::max(b.capacity * governor_margin, b.largest_cost);
+                double margin = std::max(b.capacity * governor_margin, std::min(b.largest_cost, b.in_flight_cost));
+                double needed = request.cost + margin;
                 if (current < needed) wait_ms = static_cast<int64_t>((needed - current) / b.restore_per_second * 1000.0) + 1;
                 b.available = current - request.cost;
                 b.updated_ms = now;

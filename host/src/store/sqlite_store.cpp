@@ -397,7 +397,9 @@ public:
 
     void mark_skipped(int64_t id, const std::string& reason) override {
         write([&](database& db) {
-            auto s = db.prepare("UPDATE journal SET state = 3, last_error = ?, finished_ms = ? WHERE id = ?");
+            // Only while pending: a record that reached the engine twice (read back from the store
+            // and picked up as requeued) keeps the state its first delivery gave it.
+            auto s = db.prepare("UPDATE journal SET state = 3, last_error = ?, finished_ms = ? WHERE id = ? AND state = 0");
             bind_all(s, reason, now_ms(), id);
             db.step(s);
         });

@@ -84,6 +84,23 @@ TEST_F(mapping_plugin, maps_a_payload_and_keeps_the_records_identity) {
         "Source": "orders/create", "Ref": "shopify:1001@5"})"));
 }
 
+TEST_F(mapping_plugin, a_line_names_its_order_through_the_parent_operator) {
+    std::string error;
+    // One row per line, each carrying its order's name: % is the object a line sits in.
+    auto map = jsonata(R"({"rows": line_items.{"sku": sku, "order": %.name}})", error);
+    ASSERT_TRUE(map) << error;
+    owned_record in = order();
+    ferry_record view = in.view();
+    ASSERT_EQ(map->transform(view, call), FERRY_OK) << call.error();
+    ASSERT_EQ(call.emitted_count(), 1u);
+    EXPECT_EQ(json::parse(call.records()[0].payload),
+              json::parse(R"({"rows": [{"sku": "A-1", "order": "#1001"}, {"sku": "B-2", "order": "#1001"}]})"));
+
+    auto orphan = jsonata("%.name", error);
+    EXPECT_FALSE(orphan) << "a % with no step above it is refused when the pipeline starts";
+    EXPECT_NE(error.find("S0217"), std::string::npos) << error;
+}
+
 TEST_F(mapping_plugin, an_expression_that_yields_nothing_drops_the_record) {
     std::string error;
     auto filter = jsonata(R"($sum(line_items.quantity) > 5 ? $ : undefined)", error);

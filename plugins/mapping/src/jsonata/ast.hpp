@@ -43,6 +43,13 @@ struct stage {
     std::string variable;  // index
 };
 
+// What a parent operator (%) reads: the input of the step `level` steps up from where it stands,
+// bound in the tuple stream under `label` by the step it resolves to.
+struct parent_slot {
+    std::string label;
+    int level = 1;
+};
+
 struct node {
     enum class kind {
         path, name, string, number, literal, regex, variable, wildcard, descendant, parent,
@@ -75,9 +82,9 @@ struct node {
     bool keep_array = false;              // a[] : keep a singleton array
     bool keep_singleton_array = false;    // on a path
     bool consarray = false;               // an array constructor as the first step
-    std::vector<std::string> ancestor_labels;  // parent operator slots this step must bind
-    std::string parent_label;             // parent: the slot it reads
-    int parent_level = 1;
+    std::vector<std::string> ancestor_labels;  // parent operator slots this step binds to its input
+    std::shared_ptr<parent_slot> slot;         // parent (%): the ancestor it reads
+    std::vector<std::shared_ptr<parent_slot>> seeking_parent;  // % inside, not yet tied to a step
 
     node(kind t, size_t pos) : type(t), position(pos) {}
 };

@@ -382,6 +382,11 @@ value evaluator::evaluate_node(const node_ptr& expr, const value& input, const f
         case node::kind::string: return expr->literal;
         case node::kind::number: return value::number(expr->number);
         case node::kind::literal: return expr->literal;
+        case node::kind::parent: {
+            // The step the parent resolved to bound its input under the slot's label.
+            const value* v = env->lookup(expr->slot->label);
+            return v ? *v : value();
+        }
         case node::kind::wildcard: {
             value in = input;
             if (in.is_array() && in.as_array().outer_wrapper && !in.as_array().items.empty()) in = in.as_array().items[0];
@@ -515,7 +520,7 @@ value evaluator::evaluate_descendants(const value& input) {
 value evaluator::evaluate_path(const node_ptr& expr, const value& input, const frame_ptr& env) {
     // The most common paths, plain field names through single objects ("sku", "line_item.sku"),
     // need none of the sequence work; the moment an array appears the general rules take over.
-    if (!input.is_array() && !expr->keep_singleton_array && !expr->group) {
+    if (!input.is_array() && !expr->keep_singleton_array && !expr->group && !expr->tuple) {
         auto plain = [](const node& step) {
             return step.type == node::kind::name && step.stages.empty() && step.predicates.empty() && !step.group &&
                    step.focus.empty() && step.index.empty() && !step.tuple && !step.keep_array;
@@ -549,9 +554,15 @@ value evaluator::evaluate_path(const node_ptr& expr, const value& input, const f
         if (step->focus.empty()) sequence = result;
     }
     if (tuple_stream) {
-        result = make_sequence();
-        if (tuples.is_array()) {
-            for (const auto& t : tuples.as_array().items) result.as_array().items.push_back(tuple_get(t, "@"));
+        if (expr->tuple) {
+            // A path that binds a parent for an enclosing step hands it its tuples.
+            result = tuples.is_array() ? tuples : make_sequence();
+            result.as_array().tuple_stream = true;
+        } else {
+            result = make_sequence();
+            if (tuples.is_array()) {
+                for (const auto& t : tuples.as_array().items) result.as_array().items.push_back(tuple_get(t, "@"));
+            }
         }
     }
     if (expr->keep_singleton_array) {
@@ -647,6 +658,7 @@ value evaluator::evaluate_tuple_step(const node_ptr& step, const value& input_se
                     t->set("@", items[b]);
                 }
                 if (!step->index.empty()) t->set(step->index, value::number(double(b)));
+                for (const auto& label : step->ancestor_labels) t->set(label, tuple_get(binding, "@"));
             }
             result.as_array().items.push_back(value::object(t));
         }

@@ -610,7 +610,14 @@ private:
 // Turns the raw tree into paths of steps with their stages, bindings and groups.
 class assembler {
 public:
-    node_ptr run(const node_ptr& n) { return process(n); }
+    node_ptr run(const node_ptr& n) {
+        node_ptr tree = process(n);
+        // A % with no step above it to name its parent.
+        if (!slots_of(tree).empty()) {
+            throw error("S0217", tree->position, "The object representing the 'parent' cannot be derived from this expression");
+        }
+        return tree;
+    }
 
 private:
     static node_ptr as_path(node_ptr n) {
@@ -632,6 +639,8 @@ private:
                     result = n;
                     n->lhs = process(n->lhs);
                     n->rhs = process(n->rhs);
+                    push_ancestry(n, n->lhs);
+                    push_ancestry(n, n->rhs);
                 }
                 break;
             case node::kind::filter: {
@@ -639,6 +648,17 @@ private:
                 node_ptr step = last_step(result);
                 if (step->group) throw error("S0209", n->position, "A predicate cannot follow a grouping expression in a step");
                 node_ptr predicate = process(n->rhs);
+                if (!predicate->seeking_parent.empty() || predicate->type == node::kind::parent) {
+                    // A % in the predicate one level up is the step's own input.
+                    for (const auto& slot : slots_of(predicate)) {
+                        if (slot->level == 1) {
+                            seek_parent(step, slot);
+                        } else {
+                            --slot->level;
+                        }
+                    }
+                    push_ancestry(step, predicate);
+                }
                 if (result->type == node::kind::path) {
                     step->stages.push_back({stage::kind::filter, predicate, {}});
                 } else {
@@ -657,8 +677,12 @@ private:
             case node::kind::sort: {
                 result = as_path(process(n->lhs));
                 auto sort = std::make_shared<node>(node::kind::sort, n->position);
-                for (auto& term : n->terms) sort->terms.push_back({process(term.expression), term.descending});
+                for (auto& term : n->terms) {
+                    sort->terms.push_back({process(term.expression), term.descending});
+                    push_ancestry(sort, sort->terms.back().expression);
+                }
                 result->items.push_back(sort);
+                resolve_ancestry(result);
                 break;
             }
             case node::kind::focus_bind: {
@@ -699,6 +723,7 @@ private:
                 n->lhs = process(n->lhs);
                 n->rhs = process(n->rhs);
                 if (n->type == node::kind::apply) n->keep_array = n->lhs->keep_array || n->rhs->keep_array;
+                if (n->type == node::kind::bind) push_ancestry(n, n->rhs);
                 break;
             case node::kind::negate:
                 n->lhs = process(n->lhs);
@@ -707,6 +732,7 @@ private:
                     result->number = -result->number;
                 } else {
                     result = n;
+                    push_ancestry(n, n->lhs);
                 }
                 break;
             case node::kind::array:
@@ -714,6 +740,7 @@ private:
                 result = n;
                 for (auto& item : n->items) {
                     item = process(item);
+                    push_ancestry(n, item);
                     if (n->type == node::kind::block &&
                         (item->consarray || (item->type == node::kind::path && item->items[0]->consarray))) {
                         n->consarray = true;
@@ -727,13 +754,18 @@ private:
                 result = n;
                 for (auto& [key, val] : n->pairs) {
                     key = process(key);
+                    push_ancestry(n, key);
                     val = process(val);
+                    push_ancestry(n, val);
                 }
                 break;
             case node::kind::call:
             case node::kind::partial:
                 result = n;
-                for (auto& item : n->items) item = process(item);
+                for (auto& item : n->items) {
+                    item = process(item);
+                    push_ancestry(n, item);
+                }
                 n->lhs = process(n->lhs);
                 break;
             case node::kind::lambda:
@@ -746,8 +778,13 @@ private:
             case node::kind::condition:
                 result = n;
                 n->lhs = process(n->lhs);
+                push_ancestry(n, n->lhs);
                 n->rhs = process(n->rhs);
-                if (n->third) n->third = process(n->third);
+                push_ancestry(n, n->rhs);
+                if (n->third) {
+                    n->third = process(n->third);
+                    push_ancestry(n, n->third);
+                }
                 break;
             case node::kind::transform:
                 result = n;
@@ -760,7 +797,10 @@ private:
                 if (n->keep_array) result->keep_singleton_array = true;
                 break;
             case node::kind::parent:
-                throw error("S0217", n->position, "The parent operator % is not supported by this implementation yet");
+                result = n;
+                n->slot = std::make_shared<parent_slot>();
+                n->slot->label = "!" + std::to_string(next_label_++);
+                break;
             default:
                 result = n;
         }
@@ -803,9 +843,72 @@ private:
         }
     }
 
+    // The parent slots an expression still seeks: its own % or those inside it.
+    static std::vector<std::shared_ptr<parent_slot>> slots_of(const node_ptr& n) {
+        std::vector<std::shared_ptr<parent_slot>> slots = n->seeking_parent;
+        if (n->type == node::kind::parent) slots.push_back(n->slot);
+        return slots;
+    }
+
+    // `value`, part of `result`, seeks parents: so does `result`.
+    static void push_ancestry(const node_ptr& result, const node_ptr& value) {
+        for (auto& slot : slots_of(value)) result->seeking_parent.push_back(slot);
+    }
+
+    // Walks back from `n` towards the step whose input the slot reads, one step per level.
+    static void seek_parent(const node_ptr& n, const std::shared_ptr<parent_slot>& slot) {
+        switch (n->type) {
+            case node::kind::name:
+            case node::kind::wildcard:
+                if (--slot->level == 0) {
+                    n->ancestor_labels.push_back(slot->label);
+                    n->tuple = true;
+                }
+                break;
+            case node::kind::parent:
+                ++slot->level;
+                break;
+            case node::kind::block:
+                if (!n->items.empty()) {
+                    n->tuple = true;
+                    seek_parent(n->items.back(), slot);
+                }
+                break;
+            case node::kind::path: {
+                n->tuple = true;
+                size_t index = n->items.size();
+                seek_parent(n->items[--index], slot);
+                while (slot->level > 0 && index > 0) seek_parent(n->items[--index], slot);
+                break;
+            }
+            default:
+                throw error("S0217", n->position, "The object representing the 'parent' cannot be derived from this expression");
+        }
+    }
+
+    // Ties the parent slots the path's last step seeks to earlier steps; those that reach past the
+    // first step are left for an enclosing path.
+    static void resolve_ancestry(const node_ptr& path) {
+        const auto& steps = path->items;
+        for (const auto& slot : slots_of(steps.back())) {
+            size_t index = steps.size() - 1;  // steps before it
+            while (slot->level > 0) {
+                if (index == 0) {
+                    path->seeking_parent.push_back(slot);
+                    break;
+                }
+                node_ptr step = steps[--index];
+                // Contiguous steps that bind the focus count as one.
+                while (index > 0 && !step->focus.empty() && !steps[index - 1]->focus.empty()) step = steps[--index];
+                seek_parent(step, slot);
+            }
+        }
+    }
+
     node_ptr process_dot(const node_ptr& n) {
         node_ptr left = process(n->lhs);
         node_ptr result = as_path(left);
+        if (left->type == node::kind::parent) result->seeking_parent = {left->slot};
         node_ptr rest = process(n->rhs);
         if (rest->type == node::kind::path) {
             for (auto& step : rest->items) result->items.push_back(step);
@@ -826,8 +929,11 @@ private:
         }
         if (result->items.front()->type == node::kind::array) result->items.front()->consarray = true;
         if (result->items.back()->type == node::kind::array) result->items.back()->consarray = true;
+        resolve_ancestry(result);
         return result;
     }
+
+    int next_label_ = 0;
 };
 
 }  // namespace

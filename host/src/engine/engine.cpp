@@ -120,7 +120,7 @@ struct engine_services::rate_budget {
     int64_t updated_ms = 0;
     double in_flight_cost = 0;  // spent by requests sent and not yet answered
     uint64_t newest_answer = 0;  // sequence of the answer whose report set `available`
-    double largest_cost = 0;     // of one request so far: the margin kept unspent
+    double largest_cost = 0;     // of one request so far
 };
 
 engine_services::engine_services(metrics_registry& metrics, size_t api_log_keep)
@@ -197,10 +197,11 @@ ferry_status engine_services::http_send(scope_context& scope, const ferry_http_r
                 double current = std::min(b.capacity, b.available + b.restore_per_second * (now - b.updated_ms) / 1000.0);
                 // Kept unspent: a share of the bucket, or, while other requests are in flight, up to
                 // one request's cost, because two answers can reach their reports in either order
-                // and the one applied last may not yet count the other request. With nothing else
-                // in flight the last report is exact, so one large query (a sweep of 800 points)
-                // does not hold back every small request after it. In steady state it costs no
-                // throughput: the bucket keeps the margin and the restore rate paces the requests.
+                // and the one applied last may not yet count the other request. With nothing in
+                // flight that margin is not kept, so one large query (an 800-point sweep) does not
+                // hold back every small request after it. A report applied out of Shopify's order
+                // can still let one request meet THROTTLED; the plugin then waits the exact time.
+                // In steady state it costs no throughput: the restore rate paces the requests.
                 b.largest_cost = std::max(b.largest_cost, request.cost);
                 double margin = std::max(b.capacity * governor_margin, std::min(b.largest_cost, b.in_flight_cost));
                 double needed = request.cost + margin;
@@ -434,23 +435,36 @@ int64_t engine::now_ms() const { return services_.now_unix_ms(); }
 // lifecycle
 
 void engine::start(bool with_pollers) {
+    // Read outside the lock: webhooks may already be arriving.
+    int64_t resumed = store_.last_id();
+    std::vector<std::vector<journal_entry>> found(pipelines_.size());
+    std::vector<uint64_t> pending(pipelines_.size(), 0);
+    for (size_t i = 0; i < pipelines_.size(); ++i) {
+        found[i] = store_.pending(pipelines_[i]->spec->name, 0, resumed, options_.max_queued);
+        if (found[i].size() == options_.max_queued) pending[i] = store_.counts(pipelines_[i]->spec->name).pending;
+    }
     {
         std::lock_guard lock(mutex_);
-        requeue_watermark_ = store_.last_id();
-        resumed_up_to_id_ = requeue_watermark_;
-        for (auto& p : pipelines_) {
-            auto found = store_.pending(p->spec->name, 0, resumed_up_to_id_, options_.max_queued);
-            for (auto& entry : found) {
+        requeue_watermark_ = resumed;
+        resumed_up_to_id_ = resumed;
+        for (size_t i = 0; i < pipelines_.size(); ++i) {
+            pipeline_runtime& p = *pipelines_[i];
+            for (auto& entry : found[i]) {
                 entry.maybe_written = may_have_been_written(entry);
-                p->queue.add(std::move(entry));
+                p.queue.add(std::move(entry));
             }
-            if (!found.empty() && found.size() == options_.max_queued) {
-                uint64_t pending = store_.counts(p->spec->name).pending;
-                p->spilled.active = true;
-                p->spilled.low_id = found.back().id + 1;
-                p->spilled.high_id = resumed_up_to_id_;
-                p->spilled.count = pending > found.size() ? pending - found.size() : 0;
-            }
+            if (found[i].empty() || found[i].size() < options_.max_queued) continue;
+            // The rest of the backlog stays in the store, joining what webhooks taken before
+            // start() may have left there.
+            auto& s = p.spilled;
+            int64_t low = found[i].back().id + 1;
+            s.low_id = s.active ? std::min(s.low_id, low) : low;
+            s.high_id = s.active ? std::max(s.high_id, resumed) : resumed;
+            s.active = true;
+            for (int64_t id : p.queue.ids_from(s.low_id)) s.held.insert(id);
+            uint64_t left = pending[i] > found[i].size() ? pending[i] - found[i].size() : 0;
+            s.count += left;
+            metrics_.add("ferry_records_left_in_store_total", p.labels, double(left));
         }
     }
     stopping_ = false;
@@ -553,6 +567,9 @@ void engine::read_back(std::unique_lock<std::mutex>& lock, pipeline_runtime& p) 
     s.reading = false;
     size_t added = 0;
     for (auto& entry : found) {
+        // Requeued by the CLI and not picked up yet: pick_up_requeued() schedules it.
+        bool requeued = entry.origin == record_origin::replay || entry.origin == record_origin::dead_letter_retry;
+        if (requeued && entry.id > requeue_watermark_) continue;
         if (!s.held.insert(entry.id).second) continue;  // in memory already
         entry.maybe_written = may_have_been_written(entry);
         p.queue.add(std::move(entry));
@@ -807,10 +824,15 @@ bool engine::take_work(std::unique_lock<std::mutex>& lock, pipeline_runtime*& pi
     size_t n = pipelines_.size();
     for (size_t step = 0; step < n; ++step) {
         pipeline_runtime& p = *pipelines_[(next_pipeline_ + step) % n];
-        if (p.spilled.active && !p.spilled.reading && !p.stopped && p.queue.size() <= options_.max_queued / 2 &&
-            now >= p.spilled.next_read_ms) {
-            read_back(lock, p);
-            now = now_ms();
+        if (p.spilled.active && !p.spilled.reading && !p.stopped && now >= p.spilled.next_read_ms &&
+            p.queue.size() < options_.max_queued) {
+            // When the queue has drained to half, or when nothing in it can go now (its records
+            // wait for retries): the records in the store may be ready.
+            auto due = p.queue.next_due_ms();
+            if (p.queue.size() <= options_.max_queued / 2 || !due || *due > now) {
+                read_back(lock, p);
+                now = now_ms();
+            }
         }
         if (p.stopped || p.queue.in_flight() >= p.spec->concurrency) continue;
         auto due = p.queue.next_due_ms();

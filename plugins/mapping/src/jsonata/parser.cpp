@@ -648,17 +648,15 @@ private:
                 node_ptr step = last_step(result);
                 if (step->group) throw error("S0209", n->position, "A predicate cannot follow a grouping expression in a step");
                 node_ptr predicate = process(n->rhs);
-                if (!predicate->seeking_parent.empty() || predicate->type == node::kind::parent) {
-                    // A % in the predicate one level up is the step's own input.
-                    for (const auto& slot : slots_of(predicate)) {
-                        if (slot->level == 1) {
-                            seek_parent(step, slot);
-                        } else {
-                            --slot->level;
-                        }
+                // A % in the predicate, one level up, is the step's own input.
+                for (const auto& slot : slots_of(predicate)) {
+                    if (slot->level == 1) {
+                        seek_parent(step, slot);
+                    } else {
+                        --slot->level;
                     }
-                    push_ancestry(step, predicate);
                 }
+                push_ancestry(step, predicate);
                 if (result->type == node::kind::path) {
                     step->stages.push_back({stage::kind::filter, predicate, {}});
                 } else {

@@ -7,6 +7,8 @@
 #include "plugin/registry.hpp"
 #include "services/logging.hpp"
 
+#include <net/url.hpp>
+
 #include <boost/json.hpp>
 
 #include <algorithm>
@@ -84,21 +86,6 @@ struct owned_http_response {
     std::string error;
 };
 
-std::string url_encode(std::string_view text) {
-    static const char hex[] = "0123456789ABCDEF";
-    std::string out;
-    for (unsigned char c : text) {
-        if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-            out += static_cast<char>(c);
-        } else {
-            out += '%';
-            out += hex[c >> 4];
-            out += hex[c & 15];
-        }
-    }
-    return out;
-}
-
 void replace_all(std::string& text, const std::string& needle, std::string_view with) {
     if (needle.empty()) return;
     for (size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + with.size())) {
@@ -138,7 +125,7 @@ std::string engine_services::redact(const std::string& connection, std::string t
     if (found == secrets_.end()) return text;
     for (const auto& secret : found->second) {
         replace_all(text, secret, "********");
-        replace_all(text, url_encode(secret), "********");
+        replace_all(text, net::url_encode(secret), "********");
     }
     return text;
 }

@@ -2,6 +2,8 @@
 
 #include "xml.hpp"
 
+#include <net/url.hpp>
+
 #include <boost/json.hpp>
 
 #include <algorithm>
@@ -68,22 +70,6 @@ connection_settings connection_settings::parse(std::string_view connection_confi
     return s;
 }
 
-std::string url_encode(std::string_view text) {
-    static const char hex[] = "0123456789ABCDEF";
-    std::string out;
-    out.reserve(text.size() * 3 / 2);
-    for (unsigned char c : text) {
-        if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-            out += static_cast<char>(c);
-        } else {
-            out += '%';
-            out += hex[c >> 4];
-            out += hex[c & 15];
-        }
-    }
-    return out;
-}
-
 std::string plain_text(std::string_view body) {
     std::string text = trim(body);
     if (text.size() >= 2 && text.front() == '"' && text.back() == '"') {
@@ -121,7 +107,7 @@ std::string session_pool::get(const sdk::context& ctx, const std::string& operat
         request.url += separator;
         request.url += name;
         request.url += '=';
-        request.url += url_encode(value);
+        request.url += net::url_encode(value);
         separator = '&';
     }
     request.timeout_ms = settings_.timeout_ms;

@@ -93,6 +93,4 @@ std::string plain_text(std::string_view body);
 // Whether an ERROR text says the session is gone (expired, evicted by another logon).
 bool is_session_error(std::string_view text);
 
-std::string url_encode(std::string_view text);
-
 }  // namespace ferry::syspro

@@ -10,6 +10,7 @@
 #include "shopify/webhooks.hpp"
 
 #include <boost/json.hpp>
+#include <net/url.hpp>
 #include <openssl/evp.h>
 
 #include <cmath>
@@ -51,50 +52,10 @@ std::string header(const net::http_request_in& r, const std::string& name) {
     return "";
 }
 
-std::string url_decode(const std::string& s) {
-    std::string out;
-    for (size_t i = 0; i < s.size(); ++i) {
-        if (s[i] == '+') {
-            out += ' ';
-        } else if (s[i] == '%' && i + 2 < s.size() && std::isxdigit(static_cast<unsigned char>(s[i + 1])) && std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
-            out += static_cast<char>(std::stoi(s.substr(i + 1, 2), nullptr, 16));
-            i += 2;
-        } else {
-            out += s[i];
-        }
-    }
-    return out;
-}
-
-std::string url_encode(const std::string& s) {
-    std::string out;
-    char buf[4];
-    for (unsigned char c : s) {
-        if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-            out += static_cast<char>(c);
-        } else {
-            std::snprintf(buf, sizeof buf, "%%%02X", c);
-            out += buf;
-        }
-    }
-    return out;
-}
-
 std::map<std::string, std::string> query_params(const std::string& target) {
-    std::map<std::string, std::string> out;
     size_t q = target.find('?');
-    if (q == std::string::npos) return out;
-    std::string rest = target.substr(q + 1);
-    size_t start = 0;
-    while (start <= rest.size()) {
-        size_t amp = rest.find('&', start);
-        std::string pair = rest.substr(start, amp == std::string::npos ? std::string::npos : amp - start);
-        size_t eq = pair.find('=');
-        if (!pair.empty()) out[url_decode(pair.substr(0, eq))] = eq == std::string::npos ? "" : url_decode(pair.substr(eq + 1));
-        if (amp == std::string::npos) break;
-        start = amp + 1;
-    }
-    return out;
+    if (q == std::string::npos) return {};
+    return net::parse_query<std::map<std::string, std::string>>(std::string_view(target).substr(q + 1));
 }
 
 std::string b64(const std::string& in) {
@@ -710,7 +671,7 @@ private:
             }
             std::string info = b64(json::serialize(json::object{{"after_id", matching[static_cast<size_t>(limit) - 1]->id}, {"filters", filters}}));
             reply.headers.emplace_back("Link", "<" + base_url_ + "/admin/api/" + version + "/orders.json?limit=" + std::to_string(limit) +
-                                                   "&page_info=" + url_encode(info) + ">; rel=\"next\"");
+                                                   "&page_info=" + net::url_encode(info) + ">; rel=\"next\"");
         }
         return reply;
     }

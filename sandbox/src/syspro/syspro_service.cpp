@@ -7,6 +7,7 @@
 #include "syspro/text.hpp"
 
 #include <boost/json.hpp>
+#include <net/url.hpp>
 
 #include <chrono>
 #include <deque>
@@ -89,7 +90,7 @@ std::vector<std::string> split_path(const std::string& path) {
     while (start < path.size()) {
         size_t slash = path.find('/', start);
         std::string part = path.substr(start, slash == std::string::npos ? std::string::npos : slash - start);
-        if (!part.empty()) parts.push_back(url_decode(part));
+        if (!part.empty()) parts.push_back(net::url_decode(part));
         if (slash == std::string::npos) break;
         start = slash + 1;
     }
@@ -179,7 +180,7 @@ private:
             return {405, "text/html", "<HTML><HEAD><TITLE>Service</TITLE></HEAD><BODY><P>Method not allowed.</P></BODY></HTML>",
                     {{"Server", server_header}, {"Allow", "GET"}}};
         }
-        query_params params = parse_query(query);
+        query_params params = net::parse_query<query_params>(query);
         auto param = [&](const char* name) {
             auto it = params.find(name);
             return it == params.end() ? std::string{} : it->second;
@@ -425,7 +426,7 @@ private:
 
     net::http_reply orders_route(const std::string& method, const std::vector<std::string>& parts, const std::string& query, const json::value& body) {
         if (parts.size() == 1 && method == "GET") {
-            query_params filter = parse_query(query);
+            query_params filter = net::parse_query<query_params>(query);
             json::array out;
             for (const auto& [n, o] : data_.orders) {
                 auto po = filter.find("customer_po_number");

@@ -20,10 +20,6 @@ std::string upper(std::string_view s);
 std::string lower(std::string_view s);
 std::string trim(std::string_view s);
 
-// Decodes %XX escapes and '+' (form encoding) of one query component.
-std::string url_decode(std::string_view s);
-// Splits "a=1&b=2" into decoded pairs; a later duplicate replaces an earlier one.
-query_params parse_query(std::string_view query);
 
 // "Stock code '{}' not found" with each "{}" replaced by the next argument.
 std::string fill(std::string_view pattern, std::initializer_list<std::string_view> args);

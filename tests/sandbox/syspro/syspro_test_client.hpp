@@ -9,6 +9,7 @@
 
 #include <boost/json.hpp>
 #include <curl/curl.h>
+#include <net/url.hpp>
 #include <gtest/gtest.h>
 #include <pugixml.hpp>
 
@@ -27,20 +28,7 @@ inline http_result http(const std::string& method, const std::string& url, const
     return ferry::test::http_call(method, url, body, {}, 5000);
 }
 
-inline std::string encode(const std::string& s) {
-    std::string out;
-    static const char* hex = "0123456789ABCDEF";
-    for (unsigned char c : s) {
-        if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-            out += static_cast<char>(c);
-        } else {
-            out += '%';
-            out += hex[c >> 4];
-            out += hex[c & 15];
-        }
-    }
-    return out;
-}
+using net::url_encode;
 
 using params = std::vector<std::pair<std::string, std::string>>;
 
@@ -123,7 +111,7 @@ protected:
         std::string url = base_ + "/SYSPROWCFService/Rest/" + operation;
         char sep = '?';
         for (const auto& [k, v] : p) {
-            url += sep + k + "=" + encode(v);
+            url += sep + k + "=" + url_encode(v);
             sep = '&';
         }
         return http("GET", url);
@@ -146,7 +134,7 @@ protected:
         std::string out = post("SORTOI", order_params("Import", more_params),
                                order_doc("<CustomerPoNumber>" + po + "</CustomerPoNumber><Customer>" + customer + "</Customer>", lines));
         EXPECT_EQ(xml_value(out, "ItemsProcessed"), "000001") << out;
-        auto orders = control("GET", "orders?customer_po_number=" + encode(po));
+        auto orders = control("GET", "orders?customer_po_number=" + url_encode(po));
         if (!orders.is_array() || orders.as_array().empty()) return {};
         return std::string(orders.as_array().back().at("sales_order").as_string());
     }

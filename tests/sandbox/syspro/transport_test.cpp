@@ -42,8 +42,8 @@ TEST_F(syspro_transport, bad_password_and_unknown_operator_get_the_recorded_text
 TEST_F(syspro_transport, paths_are_case_insensitive) {
     EXPECT_EQ(http("GET", base_ + "/sysprowcfservice/rest/getversion").body, "8.0.161");
     EXPECT_EQ(http("GET", base_ + "/SYSPROWCFSERVICE/REST/GETVERSION").body, "8.0.161");
-    std::string out = http("GET", base_ + "/SysproWcfService/Rest/query/QUERY?BusinessObject=INVQRY&UserId=" + encode(user_id_) +
-                                      "&XmlIn=" + encode("<Query><Key><StockCode>A100</StockCode></Key></Query>"))
+    std::string out = http("GET", base_ + "/SysproWcfService/Rest/query/QUERY?BusinessObject=INVQRY&UserId=" + url_encode(user_id_) +
+                                      "&XmlIn=" + url_encode("<Query><Key><StockCode>A100</StockCode></Key></Query>"))
                           .body;
     EXPECT_EQ(xml_value(out, "StockCode"), "A100") << out;
 }
@@ -54,8 +54,8 @@ TEST_F(syspro_transport, path_prefix_and_versions_are_configurable) {
     settings(R"({"path_prefix": "/erp/enet"})");
     EXPECT_EQ(http("GET", base_ + "/erp/enet/GetVersion").body, "7.0.0.6");
     EXPECT_EQ(http("GET", base_ + "/SYSPROWCFService/Rest/GetVersion").status, 404);
-    std::string out = http("GET", base_ + "/erp/enet/Query/Query?BusinessObject=INVQRY&UserId=" + encode(user_id_) +
-                                      "&XmlIn=" + encode("<Query><Key><StockCode>A100</StockCode></Key></Query>"))
+    std::string out = http("GET", base_ + "/erp/enet/Query/Query?BusinessObject=INVQRY&UserId=" + url_encode(user_id_) +
+                                      "&XmlIn=" + url_encode("<Query><Key><StockCode>A100</StockCode></Key></Query>"))
                           .body;
     EXPECT_NE(out.find("Version='7.0.042'"), std::string::npos) << out;
 }
@@ -89,7 +89,7 @@ TEST_F(syspro_transport, urls_of_64_kb_and_more_are_accepted) {
                     std::string(90, 'x') + "</Comment></CommentLine>";
     }
     std::string xml = order_doc("<CustomerPoNumber>#LONG</CustomerPoNumber><Customer>WEBS01</Customer>", {{"A100", "1"}}, comments);
-    std::string url_part = encode(xml);
+    std::string url_part = url_encode(xml);
     ASSERT_GT(url_part.size(), 65536u);
     std::string out = post("SORTOI", order_params("Validate"), xml);
     EXPECT_EQ(xml_value(out, "Status"), "Successful") << out.substr(0, 500);

@@ -107,7 +107,7 @@ struct engine_services::rate_budget {
     int64_t updated_ms = 0;
     double in_flight_cost = 0;  // spent by requests sent and not yet answered
     uint64_t newest_answer = 0;  // sequence of the answer whose report set `available`
-    double largest_cost = 0;     // of one request so far
+    double largest_cost = 0;     // of one request so far: the margin kept unspent
 };
 
 engine_services::engine_services(metrics_registry& metrics, size_t api_log_keep)
@@ -175,33 +175,36 @@ ferry_status engine_services::http_send(scope_context& scope, const ferry_http_r
     // spent at once, so that concurrent callers queue behind each other, and counted in flight
     // until the answer comes, so that a budget reported meanwhile is not counted twice.
     if (request.cost > 0) {
-        int64_t wait_ms = 0;
-        {
-            std::lock_guard lock(rate_mutex_);
-            rate_budget& b = budgets_[connection];
-            if (b.restore_per_second > 0) {
-                int64_t now = now_unix_ms();
-                double current = std::min(b.capacity, b.available + b.restore_per_second * (now - b.updated_ms) / 1000.0);
-                // Kept unspent: a share of the bucket, or, while other requests are in flight, up to
-                // one request's cost, because two answers can reach their reports in either order
-                // and the one applied last may not yet count the other request. With nothing in
-                // flight that margin is not kept, so one large query (an 800-point sweep) does not
-                // hold back every small request after it. A report applied out of Shopify's order
-                // can still let one request meet THROTTLED; the plugin then waits the exact time.
-                // In steady state it costs no throughput: the restore rate paces the requests.
-                b.largest_cost = std::max(b.largest_cost, request.cost);
-                double margin = std::max(b.capacity * governor_margin, std::min(b.largest_cost, b.in_flight_cost));
-                double needed = request.cost + margin;
-                if (current < needed) wait_ms = static_cast<int64_t>((needed - current) / b.restore_per_second * 1000.0) + 1;
+        std::unique_lock lock(rate_mutex_);
+        rate_budget& b = budgets_[connection];
+        b.largest_cost = std::max(b.largest_cost, request.cost);
+        bool counted_wait = false;
+        while (b.restore_per_second > 0) {
+            int64_t now = now_unix_ms();
+            double current = std::min(b.capacity, b.available + b.restore_per_second * (now - b.updated_ms) / 1000.0);
+            // Kept unspent: a share of the bucket, or one request's cost if larger, because two
+            // answers can reach their reports in either order and the one applied last may not
+            // yet count the other request. In steady state it costs no throughput: the bucket
+            // keeps the margin and the restore rate paces the requests.
+            // A full bucket is the most there can be: a request and its margin beyond it go once
+            // the bucket is full.
+            double needed = std::min(b.capacity, request.cost + std::max(b.capacity * governor_margin, b.largest_cost));
+            if (current >= needed) {
+                // Spent at once, so that concurrent callers queue behind each other.
                 b.available = current - request.cost;
                 b.updated_ms = now;
+                break;
             }
-            b.in_flight_cost += request.cost;
+            if (!counted_wait) {
+                metrics_.add("ferry_rate_governor_waits_total", {{"connection", connection}});
+                counted_wait = true;
+            }
+            // Until the bucket has restored enough, or sooner when a report says more is there
+            // (a large query in flight, once answered, usually gives most of its estimate back).
+            int64_t wait_ms = static_cast<int64_t>((needed - current) / b.restore_per_second * 1000.0) + 1;
+            budget_reported_.wait_for(lock, std::chrono::milliseconds(std::min<int64_t>(wait_ms, 60000)));
         }
-        if (wait_ms > 0) {
-            metrics_.add("ferry_rate_governor_waits_total", {{"connection", connection}});
-            std::this_thread::sleep_for(std::chrono::milliseconds(std::min<int64_t>(wait_ms, 60000)));
-        }
+        b.in_flight_cost += request.cost;
     }
     http_call call;
     call.method = std::string(view(request.method));
@@ -282,6 +285,7 @@ void engine_services::rate_report(scope_context& scope, double available, double
     b.capacity = capacity;
     b.restore_per_second = restore;
     b.updated_ms = now_unix_ms();
+    budget_reported_.notify_all();
 }
 
 std::optional<std::string> engine_services::state_get(scope_context& scope, std::string_view key) {

@@ -92,6 +92,7 @@ private:
     std::unique_ptr<http_client> client_;
     std::map<std::string, std::vector<std::string>> secrets_;  // by connection
     std::mutex rate_mutex_;
+    std::condition_variable budget_reported_;  // a rate report arrived: waiting requests look again
     std::map<std::string, rate_budget> budgets_;  // by connection
     std::atomic<uint64_t> api_calls_logged_{0};
 };
